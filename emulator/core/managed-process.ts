@@ -1,0 +1,236 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { OutputLog } from './output-log.ts';
+
+/** What to run, already translated from a provider's request. */
+export interface StartSpec {
+  /** Program and arguments exactly as executed: a shell command arrives as ['sh', '-c', cmd]. */
+  argv: [string, ...string[]];
+  /** The command and arguments as the provider reports them back. */
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** 'pipe' keeps stdin open for writes; 'closed' gives the process an immediate EOF. */
+  stdin: 'pipe' | 'closed';
+  /** A stream that is not captured goes to /dev/null (Tensorlake's `discard` mode). */
+  capture?: { stdout: boolean; stderr: boolean };
+  name?: string;
+  /** Per-stream bytes kept in memory; see OutputLog. */
+  capBytes: number;
+}
+
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  endedAt: number;
+}
+
+/** Raised when the operating system refuses to start the program (ENOENT, EACCES, ...). */
+export class SpawnError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SpawnError';
+  }
+}
+
+/**
+ * After the program exits, how long its pipes may stay open before the emulator stops waiting.
+ * A command that leaves a background child holding stdout would otherwise never "end".
+ */
+const PIPE_DRAIN_MS = 2_000;
+
+/** A real child process in its own process group, with its output captured as it happens. */
+export class ManagedProcess {
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly output: OutputLog;
+  /** Set when a client asked the process to end, so providers can report stopped/killed. */
+  requested: 'stop' | 'kill' | 'signal' | null = null;
+  private exit: ExitInfo | null = null;
+  private stdinOpen: boolean;
+  private escalation: NodeJS.Timeout | null = null;
+  private readonly ended: Promise<ExitInfo>;
+
+  private constructor(
+    readonly handle: number,
+    readonly spec: StartSpec,
+    private readonly child: ChildProcess,
+    private readonly now: () => number,
+  ) {
+    this.pid = child.pid!;
+    this.startedAt = now();
+    this.output = new OutputLog({ capBytes: spec.capBytes, now });
+    this.stdinOpen = spec.stdin === 'pipe';
+    child.stdout?.on('data', (data: Buffer) => this.output.append('stdout', data));
+    child.stderr?.on('data', (data: Buffer) => this.output.append('stderr', data));
+    // A write racing the process's exit gets EPIPE; that must not take the emulator down.
+    child.stdin?.on('error', () => {
+      this.stdinOpen = false;
+    });
+    this.ended = new Promise<ExitInfo>((resolve) => {
+      let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+      let drainTimer: NodeJS.Timeout | null = null;
+      const finish = () => {
+        if (this.exit || !exited) return;
+        if (drainTimer) clearTimeout(drainTimer);
+        if (this.escalation) clearTimeout(this.escalation);
+        // The status flips to "ended" only once the pipes are drained, so a client that sees
+        // the end can read every byte the process wrote.
+        this.exit = { exitCode: exited.code, signal: exited.signal, endedAt: this.now() };
+        this.stdinOpen = false;
+        this.output.close();
+        resolve(this.exit);
+      };
+      child.once('exit', (code, signal) => {
+        exited = { code, signal };
+        drainTimer = setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          finish();
+        }, PIPE_DRAIN_MS);
+        drainTimer.unref();
+      });
+      child.once('close', () => finish());
+    });
+  }
+
+  /** Spawns the program and resolves once the OS has started it (or rejects with SpawnError). */
+  static start(handle: number, spec: StartSpec, now: () => number = Date.now): Promise<ManagedProcess> {
+    const capture = spec.capture ?? { stdout: true, stderr: true };
+    const child = spawn(spec.argv[0], spec.argv.slice(1), {
+      cwd: spec.cwd,
+      env: spec.env,
+      // detached: the child leads a new process group, so stop/kill reach its whole tree.
+      detached: true,
+      stdio: [spec.stdin === 'pipe' ? 'pipe' : 'ignore', capture.stdout ? 'pipe' : 'ignore', capture.stderr ? 'pipe' : 'ignore'],
+    });
+    return new Promise((resolve, reject) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        reject(new SpawnError(error.code ?? 'EUNKNOWN', error.message));
+      });
+      child.once('spawn', () => resolve(new ManagedProcess(handle, spec, child, now)));
+    });
+  }
+
+  get name(): string | undefined {
+    return this.spec.name;
+  }
+
+  get running(): boolean {
+    return this.exit === null;
+  }
+
+  /** Exit code, signal and end time once the process has ended and its output is drained. */
+  get exitInfo(): ExitInfo | null {
+    return this.exit;
+  }
+
+  get stdinWritable(): boolean {
+    return this.stdinOpen && this.running;
+  }
+
+  /** Resolves when the process has ended and its output is drained. */
+  get done(): Promise<ExitInfo> {
+    return this.ended;
+  }
+
+  /** Waits for the end; resolves false if `timeoutMs` passes first. */
+  async wait(timeoutMs?: number): Promise<boolean> {
+    if (!this.running) return true;
+    if (timeoutMs === undefined) {
+      await this.ended;
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.ended.then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async writeStdin(data: Buffer): Promise<void> {
+    if (!this.stdinWritable || !this.child.stdin) throw new Error('stdin is not writable');
+    const stdin = this.child.stdin;
+    await new Promise<void>((resolve, reject) => {
+      stdin.write(data, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  closeStdin(): void {
+    if (this.child.stdin && this.stdinOpen) this.child.stdin.end();
+    this.stdinOpen = false;
+  }
+
+  /**
+   * Sends a signal to the whole process group. Returns false when nothing received it
+   * (the group is gone).
+   */
+  signal(signal: NodeJS.Signals | number): boolean {
+    try {
+      process.kill(-this.pid, signal);
+      return true;
+    } catch {
+      try {
+        // The group may be gone while the leader is a zombie not yet reaped; try it directly.
+        process.kill(this.pid, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  /** SIGTERM to the group, then SIGKILL once `graceMs` has passed if it is still running. */
+  stop(graceMs: number): boolean {
+    this.requested = 'stop';
+    const sent = this.signal('SIGTERM');
+    if (this.running && !this.escalation) {
+      this.escalation = setTimeout(() => {
+        if (this.running) this.signal('SIGKILL');
+      }, graceMs);
+      this.escalation.unref();
+    }
+    return sent;
+  }
+
+  /** SIGKILL to the whole group. */
+  kill(): boolean {
+    this.requested = 'kill';
+    return this.signal('SIGKILL');
+  }
+
+  /**
+   * Ends every process of the group, even after the leader has exited (a background child may
+   * still hold the group). Used on close, so it never throws.
+   */
+  async terminate(): Promise<void> {
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    await this.ended;
+  }
+}
+
+/** The number of a signal name, e.g. SIGTERM -> 15. */
+export function signalNumber(signal: NodeJS.Signals | null): number | null {
+  if (!signal) return null;
+  return (osConstants.signals as Record<string, number>)[signal] ?? null;
+}
+
+/** The name of a signal number, e.g. 15 -> SIGTERM; undefined when unknown. */
+export function signalName(num: number): NodeJS.Signals | undefined {
+  for (const [name, value] of Object.entries(osConstants.signals)) {
+    if (value === num) return name as NodeJS.Signals;
+  }
+  return undefined;
+}

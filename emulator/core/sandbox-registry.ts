@@ -1,0 +1,120 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcessSupervisor, type SupervisorOptions } from './process-supervisor.ts';
+
+/** A sandbox: an id, a working directory of its own, an environment, and its processes. */
+export interface Sandbox<Data = Record<string, unknown>> {
+  id: string;
+  /** Absolute path of the sandbox's own working directory. */
+  dir: string;
+  /** Environment every process of the sandbox starts with (before the request's own env). */
+  env: Record<string, string>;
+  createdAt: number;
+  processes: ProcessSupervisor;
+  /** Provider-specific state (a Blaxel control-plane record, an AgentBox pool, ...). */
+  data: Data;
+}
+
+export interface SandboxRegistryOptions {
+  /** Directory under which each sandbox gets its folder; made by `createTempRoot`. */
+  root: string;
+  supervisor?: SupervisorOptions;
+  now?: () => number;
+}
+
+/** Makes the one temporary root of an emulator; removed again by `removeTempRoot`. */
+export function createTempRoot(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'sandbox-emulator-'));
+}
+
+export function removeTempRoot(root: string): Promise<void> {
+  return rm(root, { recursive: true, force: true });
+}
+
+/** The sandboxes of one provider. Ids are whatever the provider uses; folders are made safe. */
+export class SandboxRegistry<Data = Record<string, unknown>> {
+  private readonly sandboxes = new Map<string, Sandbox<Data>>();
+  private readonly pending = new Map<string, Promise<Sandbox<Data>>>();
+  private counter = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SandboxRegistryOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get(id: string): Sandbox<Data> | undefined {
+    return this.sandboxes.get(id);
+  }
+
+  list(): Sandbox<Data>[] {
+    return [...this.sandboxes.values()];
+  }
+
+  async create(id: string, data: Data, env: Record<string, string> = {}): Promise<Sandbox<Data>> {
+    if (this.sandboxes.has(id) || this.pending.has(id)) throw new Error(`Failed to create sandbox: '${id}' already exists.`);
+    const made = this.make(id, data, env);
+    this.pending.set(id, made);
+    try {
+      const sandbox = await made;
+      this.sandboxes.set(id, sandbox);
+      return sandbox;
+    } finally {
+      this.pending.delete(id);
+    }
+  }
+
+  /** The sandbox with this id, made on first use (Blaxel's sandbox API has no create call). */
+  async getOrCreate(id: string, data: () => Data): Promise<Sandbox<Data>> {
+    const existing = this.sandboxes.get(id);
+    if (existing) return existing;
+    const inFlight = this.pending.get(id);
+    if (inFlight) return inFlight;
+    return this.create(id, data());
+  }
+
+  /** Ends the sandbox's processes and removes its folder. False when the id is unknown. */
+  async delete(id: string): Promise<boolean> {
+    const sandbox = this.sandboxes.get(id);
+    if (!sandbox) return false;
+    this.sandboxes.delete(id);
+    await sandbox.processes.close();
+    await rm(sandbox.dir, { recursive: true, force: true });
+    return true;
+  }
+
+  /** Ends every process of every sandbox. The folders go with the emulator's temp root. */
+  async close(): Promise<void> {
+    await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
+    await Promise.all(this.list().map((s) => s.processes.close()));
+    this.sandboxes.clear();
+  }
+
+  private async make(id: string, data: Data, env: Record<string, string>): Promise<Sandbox<Data>> {
+    // Ids come from URLs: never let one name a folder outside the root.
+    const safe = id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 64);
+    const dir = join(this.options.root, `${++this.counter}-${safe}`);
+    await mkdir(dir, { recursive: true });
+    return {
+      id,
+      dir,
+      env: { ...baseEnvironment(dir), ...env },
+      createdAt: this.now(),
+      processes: new ProcessSupervisor({ ...this.options.supervisor, now: this.now }),
+      data,
+    };
+  }
+}
+
+/**
+ * A small, predictable environment instead of the emulator's own: the emulator may hold
+ * credentials (BL_API_KEY, TENSORLAKE_API_KEY, ...) that untrusted commands must not see.
+ */
+function baseEnvironment(dir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: dir,
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+  };
+}

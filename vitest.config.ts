@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['emulator/**/*.test.ts', 'contracts/**/*.test.ts', 'fixtures/**/*.test.ts', 'examples/**/*.test.ts'],
+    // Tests spawn real processes and servers; a generous per-test timeout keeps a slow CI
+    // machine from flaking, while every wait inside a test is on an event, not a sleep.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
