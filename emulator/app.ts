@@ -1,0 +1,131 @@
+import { fileURLToPath } from 'node:url';
+import { createTempRoot, removeTempRoot } from './core/sandbox-registry.ts';
+import { createAgentBoxProvider } from './providers/agentbox/index.ts';
+import { createBlaxelProvider } from './providers/blaxel/index.ts';
+import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type Provider, type ProviderName, type ProviderOptions } from './providers/provider.ts';
+import { createTensorlakeProvider } from './providers/tensorlake/index.ts';
+import { dispatch, type EmuRequest, type EmuResponse, type Mount, type UrlBuilder } from './spec/pipeline.ts';
+import type { ResponseViolation } from './spec/response-validator.ts';
+
+export interface AppOptions {
+  /** Providers to serve. Default: all three. */
+  providers?: readonly ProviderName[];
+  /** Per-provider credential; when set, requests without it get that provider's 401. Default: none (auth off). */
+  tokens?: Partial<Record<ProviderName, string>>;
+  /** Default 'spec'. */
+  fidelity?: Fidelity;
+  /**
+   * A response that breaks its spec becomes a loud 500 when true. Default: true, so that an
+   * emulator bug can never pass for provider behaviour.
+   */
+  strict?: boolean;
+  /** Overrides every provider's own per-stream output limit. */
+  outputCapBytes?: number;
+  stopGraceMs?: number;
+  maxProcesses?: number;
+  pools?: AgentBoxPool[];
+  /** Where the OpenAPI documents are. Default: the project's specs/. */
+  specsDir?: string;
+  /** Called for every response that breaks the spec (strict or not). Default: print to stderr. */
+  onViolation?: (violation: ResponseViolation) => void;
+}
+
+const FACTORIES: Record<ProviderName, (options: ProviderOptions) => Promise<Provider>> = {
+  blaxel: createBlaxelProvider,
+  tensorlake: createTensorlakeProvider,
+  agentbox: createAgentBoxProvider,
+};
+
+export const DEFAULT_SPECS_DIR = fileURLToPath(new URL('../specs/', import.meta.url));
+
+/**
+ * The emulator without a transport: providers, their mounts and the request pipeline.
+ * The HTTP server and the msw handlers are both thin adapters over one of these.
+ */
+export class EmulatorApp {
+  readonly violations: ResponseViolation[] = [];
+  private readonly mounts = new Map<string, Mount>();
+  private closed = false;
+
+  private constructor(
+    readonly options: AppOptions,
+    readonly providers: Provider[],
+    private readonly root: string,
+  ) {
+    for (const provider of providers) for (const mount of provider.mounts) this.mounts.set(mount.id, mount);
+  }
+
+  static async create(options: AppOptions = {}): Promise<EmulatorApp> {
+    const names = options.providers ?? PROVIDER_NAMES;
+    const root = await createTempRoot();
+    const providers: Provider[] = [];
+    try {
+      for (const name of names) {
+        const factory = FACTORIES[name];
+        if (!factory) throw new Error(`Failed to start the emulator: unknown provider '${name}'. Use one of ${PROVIDER_NAMES.join(', ')}.`);
+        providers.push(
+          await factory({
+            root,
+            specsDir: options.specsDir ?? DEFAULT_SPECS_DIR,
+            fidelity: options.fidelity ?? 'spec',
+            outputCapBytes: options.outputCapBytes,
+            stopGraceMs: options.stopGraceMs,
+            maxProcesses: options.maxProcesses,
+            pools: options.pools,
+          }),
+        );
+      }
+    } catch (error) {
+      await Promise.all(providers.map((p) => p.close()));
+      await removeTempRoot(root);
+      throw error;
+    }
+    return new EmulatorApp(options, providers, root);
+  }
+
+  has(mountId: string): boolean {
+    return this.mounts.has(mountId);
+  }
+
+  mount(mountId: string): Mount | undefined {
+    return this.mounts.get(mountId);
+  }
+
+  /** Serves one request on one mount. Never throws: faults become the provider's 500. */
+  async handle(mountId: string, vars: Record<string, string>, request: EmuRequest, urlFor: UrlBuilder): Promise<EmuResponse> {
+    const mount = this.mounts.get(mountId);
+    if (!mount) throw new Error(`Failed to route: no mount '${mountId}'.`);
+    try {
+      return await dispatch(mount, request, {
+        vars,
+        urlFor,
+        token: this.options.tokens?.[mount.provider as ProviderName],
+        strict: this.options.strict ?? true,
+        onViolation: (v) => {
+          this.violations.push(v);
+          (this.options.onViolation ?? printViolation)(v);
+        },
+      });
+    } catch (error) {
+      return mount.dialect.internalError(undefined, (error as Error).message);
+    }
+  }
+
+  /** Ends every process and forgets every sandbox; the app stays usable (msw between tests). */
+  async reset(): Promise<void> {
+    await Promise.all(this.providers.map((p) => p.reset()));
+    this.violations.length = 0;
+  }
+
+  /** Ends every process the emulator started and removes its temporary root. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.providers.map((p) => p.close()));
+    await removeTempRoot(this.root);
+  }
+}
+
+function printViolation(v: ResponseViolation): void {
+  process.stderr.write(`[sandbox-emulator] spec violation: ${v.operationId} ${v.status}${v.mediaType ? ` ${v.mediaType}` : ''}: ${v.message}\n`);
+}

@@ -1,0 +1,76 @@
+import { EmulatorApp, type AppOptions } from './app.ts';
+import { HttpTransport, type HttpServerOptions } from './transports/http/http-server.ts';
+import { httpUrlFor } from './transports/http/http-routes.ts';
+
+export { EmulatorApp, type AppOptions } from './app.ts';
+export type { ProviderName, Fidelity, AgentBoxPool } from './providers/provider.ts';
+export type { ResponseViolation } from './spec/response-validator.ts';
+
+export interface EmulatorOptions extends AppOptions, HttpServerOptions {}
+
+/** Base URLs to aim each provider's SDK or curl at, once the emulator listens. */
+export interface BaseUrls {
+  origin: string;
+  blaxel: { control: string; sandbox(name: string): string };
+  tensorlake: { api: string; sandbox(id: string): string };
+  agentbox: { endpoint: string };
+}
+
+export interface Emulator {
+  readonly app: EmulatorApp;
+  /** Starts the HTTP server; resolves with the base URLs. */
+  listen(): Promise<BaseUrls>;
+  readonly urls: BaseUrls;
+  /** Ends every process the emulator started, closes the server and removes its temp root. */
+  close(): Promise<void>;
+}
+
+/**
+ * The programmatic entry point for tests and tools:
+ *
+ *   const emulator = await createEmulator({ port: 0 });
+ *   const urls = await emulator.listen();
+ *   ...
+ *   await emulator.close();
+ */
+export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const app = await EmulatorApp.create(options);
+  const transport = new HttpTransport(app, options);
+  let urls: BaseUrls | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    async listen() {
+      const { origin } = await transport.listen();
+      urls = baseUrls(origin);
+      return urls;
+    },
+    get urls() {
+      if (!urls) throw new Error('Failed to give base URLs: the emulator is not listening yet. Call listen() first.');
+      return urls;
+    },
+    close() {
+      closing ??= (async () => {
+        // Processes first: ending them ends their streams, so the server can close cleanly.
+        await app.close();
+        await transport.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export function baseUrls(origin: string): BaseUrls {
+  return {
+    origin,
+    blaxel: {
+      control: httpUrlFor(origin, 'blaxel-control', {}),
+      sandbox: (name) => httpUrlFor(origin, 'blaxel-sandbox', { sandbox: name }),
+    },
+    tensorlake: {
+      api: httpUrlFor(origin, 'tensorlake-lifecycle', {}),
+      sandbox: (id) => httpUrlFor(origin, 'tensorlake-runtime', { sandbox: id }),
+    },
+    agentbox: { endpoint: httpUrlFor(origin, 'agentbox', {}) },
+  };
+}

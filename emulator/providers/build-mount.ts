@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';
+import type { Dialect, Handler, Mount } from '../spec/pipeline.ts';
+import { ResponseValidator } from '../spec/response-validator.ts';
+import { SpecRouter } from '../spec/spec-router.ts';
+import type { ProviderName } from './provider.ts';
+
+export interface MountDefinition {
+  id: string;
+  provider: ProviderName;
+  specsDir: string;
+  /** File name inside specsDir, e.g. 'blaxel.yaml'. */
+  specFile: string;
+  /** Keeps only the paths this mount serves when a document holds several surfaces. */
+  pathFilter?: (path: string) => boolean;
+  dialect: Dialect;
+  handlers: Record<string, Handler>;
+  authenticate?(headers: Record<string, string>, token: string): boolean;
+}
+
+// Documents are read once per process: several emulators in one test run share them.
+const specCache = new Map<string, Promise<LoadedSpec>>();
+
+export function loadSpecCached(file: string): Promise<LoadedSpec> {
+  let spec = specCache.get(file);
+  if (!spec) {
+    spec = loadSpec(file);
+    specCache.set(file, spec);
+    spec.catch(() => specCache.delete(file));
+  }
+  return spec;
+}
+
+/**
+ * Builds a mount from its document and its handlers, and refuses to build one that leaves an
+ * operation of the document without a handler: every operation in our specs is served.
+ */
+export async function buildMount(definition: MountDefinition): Promise<Mount> {
+  const spec = await loadSpecCached(join(definition.specsDir, definition.specFile));
+  const router = await SpecRouter.create(spec, { pathFilter: definition.pathFilter });
+  const missing = router.operationIds.filter((id) => !definition.handlers[id]);
+  if (missing.length > 0) {
+    throw new Error(`Failed to build the ${definition.id} mount: no handler for ${missing.join(', ')}. Add them to the provider.`);
+  }
+  return {
+    id: definition.id,
+    provider: definition.provider,
+    router,
+    validator: new ResponseValidator(spec),
+    dialect: definition.dialect,
+    handlers: definition.handlers,
+    authenticate: definition.authenticate,
+  };
+}

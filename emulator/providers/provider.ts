@@ -1,0 +1,44 @@
+import type { Mount } from '../spec/pipeline.ts';
+
+export type ProviderName = 'blaxel' | 'tensorlake' | 'agentbox';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['blaxel', 'tensorlake', 'agentbox'];
+
+/**
+ * `spec` answers exactly as the documents say; `observed` also reproduces the providers'
+ * known departures from their own documents (each a named quirk; see fixtures/).
+ */
+export type Fidelity = 'spec' | 'observed';
+
+export interface AgentBoxPool {
+  name: string;
+  /** Named containers; the first (or the one named `sandbox`) is the main one. */
+  containers: Array<{ name: string; command: string }>;
+}
+
+/** What every provider gets from the emulator that hosts it. */
+export interface ProviderOptions {
+  /** The emulator's one temporary root; each provider makes its sandboxes below it. */
+  root: string;
+  /** Folder holding the OpenAPI documents. */
+  specsDir: string;
+  fidelity: Fidelity;
+  /** Overrides the provider's own per-stream output limit (bytes kept in memory). */
+  outputCapBytes?: number;
+  /** Grace between SIGTERM and SIGKILL when a process is stopped. Default 5 s... see each provider. */
+  stopGraceMs?: number;
+  /** Most processes running at once per sandbox. */
+  maxProcesses?: number;
+  /** AgentBox sandbox pools, beside the default one. */
+  pools?: AgentBoxPool[];
+  now?: () => number;
+}
+
+/** A provider: the mounts it serves (each one document surface) and its lifecycle. */
+export interface Provider {
+  name: ProviderName;
+  mounts: Mount[];
+  /** Ends every process and forgets every sandbox, keeping the provider usable. */
+  reset(): Promise<void>;
+  /** Ends every process. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,208 @@
+import type { ResponseValidator, ResponseViolation } from './response-validator.ts';
+import type { MatchedOperation, SpecRouter, ValidationIssue } from './spec-router.ts';
+
+/** A request as every transport hands it over: HTTP server and msw alike. */
+export interface EmuRequest {
+  method: string;
+  /** Path below the mount, starting with '/', still percent-encoded. */
+  path: string;
+  query: URLSearchParams;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Aborts when the client goes away; streams stop following then. */
+  signal: AbortSignal;
+}
+
+/** One frame of a streamed answer: the bytes to send, and the payload the spec describes. */
+export interface Frame {
+  data: string | Uint8Array;
+  /** Checked against the stream's frame schema; undefined when the frame has no payload. */
+  payload?: unknown;
+}
+
+export type EmuBody =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'text'; value: string }
+  | { kind: 'bytes'; value: Uint8Array }
+  | { kind: 'stream'; frames: AsyncIterable<Frame> };
+
+export interface EmuResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: EmuBody;
+}
+
+/** Builds the base URL of another mount, as the transport serving this request reaches it. */
+export type UrlBuilder = (mountId: string, vars: Record<string, string>) => string;
+
+export interface HandlerContext {
+  operationId: string;
+  /** Path parameters, decoded. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  /** The parsed JSON body, when the request had one. */
+  body: unknown;
+  rawBody: Buffer;
+  signal: AbortSignal;
+  /** Variables of the mount prefix, e.g. { sandbox: 'my-box' } for /blaxel/sandboxes/my-box. */
+  vars: Record<string, string>;
+  urlFor: UrlBuilder;
+}
+
+export type Handler = (ctx: HandlerContext) => EmuResponse | Promise<EmuResponse>;
+
+/** How a provider words the answers the pipeline itself gives, before or around its handlers. */
+export interface Dialect {
+  notFound(method: string, path: string): EmuResponse;
+  methodNotAllowed(method: string, path: string, allowed: string[]): EmuResponse;
+  /** kind: the body is not JSON at all, or it is JSON that the schema refuses. */
+  invalidRequest(match: MatchedOperation, issues: ValidationIssue[], kind: 'malformed' | 'schema'): EmuResponse;
+  unauthorized(match: MatchedOperation): EmuResponse;
+  internalError(match: MatchedOperation | undefined, message: string): EmuResponse;
+}
+
+export interface Mount {
+  /** e.g. 'blaxel-sandbox'; transports map URLs to it. */
+  id: string;
+  provider: string;
+  router: SpecRouter;
+  validator: ResponseValidator;
+  dialect: Dialect;
+  handlers: Record<string, Handler>;
+  /** True when the request carries the provider's credential for `token`. */
+  authenticate?(headers: Record<string, string>, token: string): boolean;
+}
+
+export interface DispatchOptions {
+  vars: Record<string, string>;
+  urlFor: UrlBuilder;
+  /** When set, operations that declare security need the provider's credential for it. */
+  token?: string;
+  /** Strict: a response that breaks the spec is replaced by a loud 500 (the default in tests). */
+  strict: boolean;
+  onViolation: (violation: ResponseViolation) => void;
+}
+
+const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
+
+/**
+ * The request pipeline: route, authenticate, parse, validate, handle, validate the answer.
+ * Each stage answers in the provider's dialect, so a client never sees a generic error.
+ */
+export async function dispatch(mount: Mount, request: EmuRequest, options: DispatchOptions): Promise<EmuResponse> {
+  const pathOnly = request.path;
+  const route = mount.router.route(request.method, pathOnly);
+  if (route.kind === 'not-found') return mount.dialect.notFound(request.method, pathOnly);
+  if (route.kind === 'method-not-allowed') return mount.dialect.methodNotAllowed(request.method, pathOnly, route.allowed);
+  const match = route.match;
+
+  if (options.token !== undefined && needsCredential(mount, match) && !mount.authenticate?.(request.headers, options.token)) {
+    return checked(mount, match, mount.dialect.unauthorized(match), options);
+  }
+
+  const bodyType = requestBodyType(match);
+  let body: unknown;
+  if (request.body.length > 0 && bodyType === 'json') {
+    try {
+      body = JSON.parse(request.body.toString('utf8'));
+    } catch (error) {
+      const issue = { location: 'body', message: `the body is not valid JSON (${(error as Error).message})` };
+      return checked(mount, match, mount.dialect.invalidRequest(match, [issue], 'malformed'), options);
+    }
+  }
+  const issues = mount.router
+    .validate(match, {
+      method: request.method,
+      path: pathOnly,
+      query: Object.fromEntries(request.query),
+      headers: request.headers,
+      body: bodyType === 'json' ? body : undefined,
+    })
+    // Raw bodies (stdin bytes) are not JSON; their schema only says "binary".
+    .filter((issue) => bodyType === 'json' || !issue.location.startsWith('body'));
+  if (issues.length > 0) return checked(mount, match, mount.dialect.invalidRequest(match, issues, 'schema'), options);
+
+  const handler = mount.handlers[match.operationId];
+  if (!handler) {
+    return checked(mount, match, mount.dialect.internalError(match, `no handler for operation ${match.operationId}`), options);
+  }
+  let response: EmuResponse;
+  try {
+    response = await handler({
+      operationId: match.operationId,
+      params: match.params,
+      query: request.query,
+      headers: request.headers,
+      body,
+      rawBody: request.body,
+      signal: request.signal,
+      vars: options.vars,
+      urlFor: options.urlFor,
+    });
+  } catch (error) {
+    response = mount.dialect.internalError(match, (error as Error).message);
+  }
+  return checked(mount, match, response, options);
+}
+
+function needsCredential(mount: Mount, match: MatchedOperation): boolean {
+  const security = match.operation.security ?? mount.router.spec.document.security ?? [];
+  // `security: []`, or a requirement list holding `{}`, means anonymous access is allowed.
+  return security.length > 0 && !security.some((req) => Object.keys(req).length === 0);
+}
+
+function requestBodyType(match: MatchedOperation): 'json' | 'raw' | 'none' {
+  const content = match.operation.requestBody?.content;
+  if (!content) return 'none';
+  return Object.keys(content).some((t) => JSON_TYPE.test(t)) ? 'json' : 'raw';
+}
+
+/** Validates the answer; in strict mode a violation turns it into a loud 500. */
+function checked(mount: Mount, match: MatchedOperation, response: EmuResponse, options: DispatchOptions): EmuResponse {
+  const mediaType = response.headers['content-type'];
+  const body = response.body;
+  if (body?.kind === 'stream') {
+    const head = mount.validator.validate(match.operationId, response.status, mediaType, undefined, false);
+    const declared = mount.validator.mediaTypes(match.operationId, response.status);
+    const type = (mediaType ?? '').split(';')[0].trim().toLowerCase();
+    if (!declared.includes(type)) {
+      head.push({ operationId: match.operationId, status: response.status, mediaType, message: `media type '${type}' is not declared for a stream of ${match.operationId} ${response.status}` });
+    }
+    if (head.length > 0) return violated(mount, match, response, head, options);
+    return { ...response, body: { kind: 'stream', frames: checkedFrames(mount, match, response.status, type, body.frames, options) } };
+  }
+  const value = body?.kind === 'json' ? body.value : body?.kind === 'text' ? body.value : undefined;
+  const violations = mount.validator.validate(match.operationId, response.status, mediaType, value, body !== undefined && body.kind !== 'bytes');
+  return violations.length > 0 ? violated(mount, match, response, violations, options) : response;
+}
+
+function violated(mount: Mount, match: MatchedOperation, response: EmuResponse, violations: ResponseViolation[], options: DispatchOptions): EmuResponse {
+  for (const v of violations) options.onViolation(v);
+  if (!options.strict) return response;
+  const summary = violations.map((v) => v.message).join('; ');
+  return mount.dialect.internalError(match, `Response validation failed for ${match.operationId} ${response.status}: ${summary}`);
+}
+
+async function* checkedFrames(
+  mount: Mount,
+  match: MatchedOperation,
+  status: number,
+  mediaType: string,
+  frames: AsyncIterable<Frame>,
+  options: DispatchOptions,
+): AsyncGenerator<Frame> {
+  for await (const frame of frames) {
+    if (frame.payload !== undefined) {
+      const violations = mount.validator.validateValue(match.operationId, status, mediaType, frame.payload);
+      if (violations.length > 0) {
+        for (const v of violations) options.onViolation({ ...v, message: `stream frame: ${v.message}` });
+        // Headers are gone already; in strict mode the stream stops at the bad frame so the
+        // client sees a cut, and the violation is on record for the test to fail on.
+        if (options.strict) return;
+      }
+    }
+    yield frame;
+  }
+}

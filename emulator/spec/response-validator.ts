@@ -1,0 +1,106 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { LoadedSpec } from './load-spec.ts';
+import { operationsOf, type JsonSchema, type OperationObject } from './openapi-types.ts';
+
+// ajv-formats is CommonJS: under NodeNext its default export arrives wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+
+/** A response (or one stream frame) that does not match the document. */
+export interface ResponseViolation {
+  operationId: string;
+  status: number;
+  mediaType?: string;
+  /** What is wrong, in one line: `body.pid must be integer`, `status 418 is not declared`. */
+  message: string;
+}
+
+/**
+ * Validates responses against the schemas of the document they came from. 3.1 documents are
+ * checked with the 2020-12 dialect they are written in, 3.0 documents with draft-07 plus
+ * `nullable`, so a response is judged by exactly the rules its document states.
+ */
+export class ResponseValidator {
+  private readonly ajv: Ajv | Ajv2020;
+  private readonly operations = new Map<string, OperationObject>();
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor(readonly spec: LoadedSpec) {
+    const options = { strict: false, allErrors: true, validateFormats: true } as const;
+    this.ajv = spec.document.openapi.startsWith('3.1') ? new Ajv2020(options) : new Ajv(options);
+    addFormats(this.ajv);
+    const int = (bits: number) => (value: number) => Number.isInteger(value) && Math.abs(value) <= 2 ** (bits - 1);
+    this.ajv.addFormat('int32', { type: 'number', validate: int(32) });
+    this.ajv.addFormat('int64', { type: 'number', validate: (v: number) => Number.isInteger(v) });
+    for (const format of ['float', 'double', 'byte', 'binary', 'password']) this.ajv.addFormat(format, true);
+    for (const { operation } of operationsOf(spec.document)) {
+      if (operation.operationId) this.operations.set(operation.operationId, operation);
+    }
+  }
+
+  /** The statuses an operation declares, as numbers ('default' and '4XX' ranges kept as text). */
+  declaredStatuses(operationId: string): string[] {
+    return Object.keys(this.operations.get(operationId)?.responses ?? {});
+  }
+
+  /** The schema of a status and media type, following the document's `default` and `4XX` keys. */
+  schemaFor(operationId: string, status: number, mediaType: string): JsonSchema | undefined | null {
+    const response = this.responseFor(operationId, status);
+    if (!response) return null;
+    const content = response.content ?? {};
+    const media = content[mediaType] ?? content[mediaType.split(';')[0].trim()];
+    return media ? (media.schema ?? {}) : undefined;
+  }
+
+  mediaTypes(operationId: string, status: number): string[] {
+    return Object.keys(this.responseFor(operationId, status)?.content ?? {});
+  }
+
+  /**
+   * Checks a whole response: the status is declared, the media type is declared for it,
+   * and the body (when there is one to check) validates.
+   */
+  validate(operationId: string, status: number, mediaType: string | undefined, body: unknown, hasBody: boolean): ResponseViolation[] {
+    const response = this.responseFor(operationId, status);
+    if (!response) {
+      return [{ operationId, status, message: `status ${status} is not declared for ${operationId} (declared: ${this.declaredStatuses(operationId).join(', ')})` }];
+    }
+    const declared = Object.keys(response.content ?? {});
+    if (!hasBody) {
+      return declared.length === 0 || !mediaType ? [] : [];
+    }
+    if (declared.length === 0) {
+      return [{ operationId, status, mediaType, message: `status ${status} of ${operationId} declares no body, but one was sent` }];
+    }
+    const type = (mediaType ?? '').split(';')[0].trim().toLowerCase();
+    if (!declared.some((d) => d.toLowerCase() === type)) {
+      return [{ operationId, status, mediaType, message: `media type '${type || '(none)'}' is not declared for ${operationId} ${status} (declared: ${declared.join(', ')})` }];
+    }
+    return this.validateValue(operationId, status, type, body);
+  }
+
+  /** Checks one value (a JSON body, or one stream frame's payload) against the media schema. */
+  validateValue(operationId: string, status: number, mediaType: string, value: unknown): ResponseViolation[] {
+    const schema = this.schemaFor(operationId, status, mediaType);
+    if (!schema) return [];
+    const key = `${operationId} ${status} ${mediaType}`;
+    let validate = this.compiled.get(key);
+    if (!validate) {
+      validate = this.ajv.compile(schema) as ValidateFunction;
+      this.compiled.set(key, validate);
+    }
+    if (validate(value)) return [];
+    return (validate.errors ?? []).map((e) => ({
+      operationId,
+      status,
+      mediaType,
+      message: `body${e.instancePath.replaceAll('/', '.')} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`,
+    }));
+  }
+
+  private responseFor(operationId: string, status: number) {
+    const responses = this.operations.get(operationId)?.responses ?? {};
+    return responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default;
+  }
+}
