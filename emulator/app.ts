@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { createTempRoot, removeTempRoot } from './core/sandbox-registry.ts';
 import { createAgentBoxProvider } from './providers/agentbox/index.ts';
 import { createBlaxelProvider } from './providers/blaxel/index.ts';
@@ -6,6 +5,7 @@ import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type Provider, type P
 import { createTensorlakeProvider } from './providers/tensorlake/index.ts';
 import { dispatch, type EmuRequest, type EmuResponse, type Mount, type UrlBuilder } from './spec/pipeline.ts';
 import type { ResponseViolation } from './spec/response-validator.ts';
+import { DEFAULT_SPECS_DIR } from './spec/specs-dir.ts';
 
 export interface AppOptions {
   /** Providers to serve. Default: all three. */
@@ -14,6 +14,8 @@ export interface AppOptions {
   tokens?: Partial<Record<ProviderName, string>>;
   /** Default 'spec'. */
   fidelity?: Fidelity;
+  /** Quirks turned on one by one, whatever the fidelity. */
+  quirks?: readonly string[];
   /**
    * A response that breaks its spec becomes a loud 500 when true. Default: true, so that an
    * emulator bug can never pass for provider behaviour.
@@ -36,7 +38,7 @@ const FACTORIES: Record<ProviderName, (options: ProviderOptions) => Promise<Prov
   agentbox: createAgentBoxProvider,
 };
 
-export const DEFAULT_SPECS_DIR = fileURLToPath(new URL('../specs/', import.meta.url));
+export { DEFAULT_SPECS_DIR };
 
 /**
  * The emulator without a transport: providers, their mounts and the request pipeline.
@@ -68,6 +70,7 @@ export class EmulatorApp {
             root,
             specsDir: options.specsDir ?? DEFAULT_SPECS_DIR,
             fidelity: options.fidelity ?? 'spec',
+            quirks: options.quirks,
             outputCapBytes: options.outputCapBytes,
             stopGraceMs: options.stopGraceMs,
             maxProcesses: options.maxProcesses,

@@ -18,8 +18,10 @@ export interface MountDefinition {
   authenticate?(headers: Record<string, string>, token: string): boolean;
 }
 
-// Documents are read once per process: several emulators in one test run share them.
+// Documents are read, and routers built, once per process: building a router compiles every
+// validator of the document, and a test run starts many emulators over the same documents.
 const specCache = new Map<string, Promise<LoadedSpec>>();
+const routerCache = new Map<string, Promise<SpecRouter>>();
 
 export function loadSpecCached(file: string): Promise<LoadedSpec> {
   let spec = specCache.get(file);
@@ -36,8 +38,17 @@ export function loadSpecCached(file: string): Promise<LoadedSpec> {
  * operation of the document without a handler: every operation in our specs is served.
  */
 export async function buildMount(definition: MountDefinition): Promise<Mount> {
-  const spec = await loadSpecCached(join(definition.specsDir, definition.specFile));
-  const router = await SpecRouter.create(spec, { pathFilter: definition.pathFilter });
+  const file = join(definition.specsDir, definition.specFile);
+  const spec = await loadSpecCached(file);
+  // One mount id serves one surface of one document, so (file, id) identifies the filter.
+  const key = `${file}#${definition.id}`;
+  let building = routerCache.get(key);
+  if (!building) {
+    building = SpecRouter.create(spec, { pathFilter: definition.pathFilter });
+    routerCache.set(key, building);
+    building.catch(() => routerCache.delete(key));
+  }
+  const router = await building;
   const missing = router.operationIds.filter((id) => !definition.handlers[id]);
   if (missing.length > 0) {
     throw new Error(`Failed to build the ${definition.id} mount: no handler for ${missing.join(', ')}. Add them to the provider.`);

@@ -22,9 +22,11 @@ export interface ProviderOptions {
   /** Folder holding the OpenAPI documents. */
   specsDir: string;
   fidelity: Fidelity;
+  /** Quirks turned on by name, on top of what the fidelity turns on. */
+  quirks?: readonly string[];
   /** Overrides the provider's own per-stream output limit (bytes kept in memory). */
   outputCapBytes?: number;
-  /** Grace between SIGTERM and SIGKILL when a process is stopped. Default 5 s... see each provider. */
+  /** Grace between SIGTERM and SIGKILL when a process is stopped. Default: 5 s (see each provider). */
   stopGraceMs?: number;
   /** Most processes running at once per sandbox. */
   maxProcesses?: number;
@@ -41,4 +43,14 @@ export interface Provider {
   reset(): Promise<void>;
   /** Ends every process. */
   close(): Promise<void>;
+}
+
+/**
+ * Which named quirks are on: all of a provider's known quirks in `observed` fidelity, none in
+ * `spec`, plus any named one by one (`--quirk name`).
+ */
+export function quirkSwitch(options: { fidelity: Fidelity; quirks?: readonly string[] }, known: readonly string[]): (name: string) => boolean {
+  const on = new Set(options.fidelity === 'observed' ? known : []);
+  for (const name of options.quirks ?? []) on.add(name);
+  return (name) => on.has(name);
 }

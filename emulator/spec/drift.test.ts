@@ -158,6 +158,14 @@ describe('compareDocuments on synthetic documents', () => {
     ]);
   });
 
+  it('pairs header parameters case-insensitively, as HTTP does', () => {
+    const ours = logsOperation();
+    ours.parameters!.push({ name: 'X-Request-Id', in: 'header', schema: { type: 'string' } });
+    const upstream = logsOperation();
+    upstream.parameters!.push({ name: 'x-request-id', in: 'header', schema: { type: 'string' } });
+    expect(compareDocuments(logsDoc(ours), logsDoc(upstream)).differences).toEqual([]);
+  });
+
   it('reports an extra status on either side', () => {
     const upstream = logsOperation();
     upstream.responses!['422'] = { description: 'bad', content: { 'application/json': { schema: errorSchema() } } };

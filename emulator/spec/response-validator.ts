@@ -1,11 +1,8 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { createSchemaAjv } from './schema-ajv.ts';
 import type { LoadedSpec } from './load-spec.ts';
 import { operationsOf, type JsonSchema, type OperationObject } from './openapi-types.ts';
-
-// ajv-formats is CommonJS: under NodeNext its default export arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
 /** A response (or one stream frame) that does not match the document. */
 export interface ResponseViolation {
@@ -27,13 +24,7 @@ export class ResponseValidator {
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(readonly spec: LoadedSpec) {
-    const options = { strict: false, allErrors: true, validateFormats: true } as const;
-    this.ajv = spec.document.openapi.startsWith('3.1') ? new Ajv2020(options) : new Ajv(options);
-    addFormats(this.ajv);
-    const int = (bits: number) => (value: number) => Number.isInteger(value) && Math.abs(value) <= 2 ** (bits - 1);
-    this.ajv.addFormat('int32', { type: 'number', validate: int(32) });
-    this.ajv.addFormat('int64', { type: 'number', validate: (v: number) => Number.isInteger(v) });
-    for (const format of ['float', 'double', 'byte', 'binary', 'password']) this.ajv.addFormat(format, true);
+    this.ajv = createSchemaAjv(spec.document.openapi);
     for (const { operation } of operationsOf(spec.document)) {
       if (operation.operationId) this.operations.set(operation.operationId, operation);
     }

@@ -62,11 +62,12 @@ export class SpecRouter {
     const definition = downgradeTo30(structuredClone(filtered));
     const api = new OpenAPIBackend({
       definition: definition as unknown as Document,
-      // The document was validated by swagger-parser already; fail closed if openapi-backend
-      // disagrees, rather than silently serving a router with routes missing.
-      strict: true,
+      // swagger-parser has validated the document already, so openapi-backend's own check of it
+      // (about a second per document) is skipped, and validators compile on first use. Cold
+      // start stays well under half a second; SpecRouter.create checks that routes exist.
+      strict: false,
       validate: true,
-      quick: false,
+      quick: true,
       ignoreTrailingSlashes: false,
       ajvOpts: { strict: false, allErrors: true },
       customizeAjv: (ajv: Ajv) => {
@@ -107,7 +108,7 @@ export class SpecRouter {
     }
     const allowed = this.api.router
       .getOperations()
-      .filter((candidate: Operation) => this.api.router.matchOperation({ ...request, method: candidate.method }) === candidate)
+      .filter((candidate: Operation) => this.api.router.matchOperation({ ...request, method: candidate.method })?.operationId === candidate.operationId)
       .map((candidate: Operation) => candidate.method.toUpperCase());
     return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
   }
