@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// The command line. Nothing imports this file: it only wires the programmatic API to argv.
+import { parseArgs } from 'node:util';
+import { startBanner } from './cli/start-banner.ts';
+import { parseStartArgs, START_USAGE, UsageError } from './cli/start-options.ts';
+import { DRIFT_PROVIDERS, runDrift } from './spec/drift.ts';
+import { DEFAULT_SPECS_DIR } from './spec/specs-dir.ts';
+
+const USAGE = `Usage: sandbox-emulator <command> [options]
+
+Commands:
+  start    run the emulator over HTTP (the default command)
+  drift    compare our OpenAPI document of a provider with its published one
+
+Run 'sandbox-emulator <command> --help' for a command's options.
+`;
+
+const DRIFT_USAGE = `Usage: sandbox-emulator drift --provider <${DRIFT_PROVIDERS.join('|')}> --upstream <file or URL> [--operation 'GET /path']...
+
+Lists, per operation both documents share, the differences in paths, parameters, required
+fields, property names, types and enums. Exits 1 when there is drift, 0 when there is none.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'start', ...rest] = argv[0]?.startsWith('-') ? ['start', ...argv] : argv;
+  if (command === 'help' || command === '--help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === 'start') return start(rest);
+  if (command === 'drift') return drift(rest);
+  throw new UsageError(`Failed to run: unknown command '${command}'. Use start or drift.`);
+}
+
+async function start(args: string[]): Promise<number> {
+  if (args.includes('--help')) {
+    process.stdout.write(START_USAGE);
+    return 0;
+  }
+  const { options, quiet } = await parseStartArgs(args);
+  // Loaded here, not at the top: `drift` needs none of the providers.
+  const { createEmulator } = await import('./index.ts');
+  const emulator = await createEmulator({
+    ...options,
+    log: quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  let urls;
+  try {
+    urls = await emulator.listen();
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+  process.stdout.write(`${startBanner(urls, options)}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.stdout.write(`\n${signal}: ending every process the emulator started...\n`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await emulator.close();
+  process.stdout.write('sandbox-emulator stopped.\n');
+  return 0;
+}
+
+async function drift(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        provider: { type: 'string' },
+        upstream: { type: 'string' },
+        operation: { type: 'string', multiple: true },
+        specs: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`Failed to read the options: ${(error as Error).message}. Run 'sandbox-emulator drift --help'.`);
+  }
+  if (values.help) {
+    process.stdout.write(DRIFT_USAGE);
+    return 0;
+  }
+  if (!values.provider || !values.upstream) throw new UsageError(`Failed to run drift: --provider and --upstream are required. ${DRIFT_USAGE.split('\n')[0]}`);
+  const { report, text } = await runDrift({
+    provider: values.provider as (typeof DRIFT_PROVIDERS)[number],
+    upstream: values.upstream,
+    specsDir: values.specs ?? DEFAULT_SPECS_DIR,
+    operations: values.operation,
+  });
+  process.stdout.write(`${text}\n`);
+  return report.differences.length > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    // Mistakes of the user get one clear line, not a stack trace.
+    const known = error instanceof UsageError || error.message.startsWith('Failed to');
+    process.stderr.write(`sandbox-emulator: ${known ? error.message : (error.stack ?? error.message)}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,52 @@
+import type { BaseUrls, EmulatorOptions } from '../index.ts';
+import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.ts';
+
+/**
+ * What `npm start` prints: per provider, its base URL and the exact settings that aim its SDK
+ * or curl at the emulator. Copy-paste ready.
+ */
+export function startBanner(urls: BaseUrls, options: EmulatorOptions): string {
+  const served = options.providers ?? PROVIDER_NAMES;
+  const token = (p: ProviderName) => options.tokens?.[p];
+  const lines = [`sandbox-emulator listening on ${urls.origin} (fidelity: ${options.fidelity ?? 'spec'})`, ''];
+  if (served.includes('blaxel')) {
+    const key = token('blaxel') ?? 'any-key';
+    lines.push(
+      'Blaxel',
+      `  sandbox API   ${urls.blaxel.sandbox('{name}')}   (a sandbox exists from its first use)`,
+      `  control plane ${urls.blaxel.control}`,
+      `  @blaxel/core  BL_API_URL=${urls.blaxel.control} BL_WORKSPACE=local BL_API_KEY=${key} DO_NOT_TRACK=1`,
+      `                or new SandboxInstance({ metadata: { name: 'my-box' }, spec: {}, forceUrl: '${urls.blaxel.sandbox('my-box')}' })`,
+      `  curl          curl -s ${urls.blaxel.sandbox('my-box')}/process -H 'content-type: application/json' ` +
+        `${token('blaxel') ? `-H 'authorization: Bearer ${key}' ` : ''}-d '{"command":"echo hello","waitForCompletion":true}'`,
+      '',
+    );
+  }
+  if (served.includes('tensorlake')) {
+    const key = token('tensorlake') ?? 'any-key';
+    lines.push(
+      'Tensorlake',
+      `  runtime API   ${urls.tensorlake.sandbox('{sandbox_id}')}   (a sandbox exists from its first use)`,
+      `  lifecycle     ${urls.tensorlake.api}/v1/namespaces/{namespace}/sandboxes`,
+      `  tensorlake    Sandbox.create({ apiUrl: '${urls.tensorlake.api}', apiKey: '${key}' })`,
+      `                or Sandbox.connect({ sandboxId: 'sbx-1', proxyUrl: '${urls.tensorlake.sandbox('sbx-1')}', apiKey: '${key}' })`,
+      `  curl          curl -s ${urls.tensorlake.sandbox('sbx-1')}/api/v1/processes -H 'content-type: application/json' ` +
+        `-H 'authorization: Bearer ${key}' -d '{"command":"echo","args":["hello"]}'`,
+      '',
+    );
+  }
+  if (served.includes('agentbox')) {
+    const key = token('agentbox') ?? 'any-key';
+    const pools = ['default', ...(options.pools ?? []).map((p) => p.name)].join(', ');
+    lines.push(
+      'AgentBox',
+      `  endpoint      ${urls.agentbox.endpoint}   (pools: ${pools})`,
+      `  clients       AGENTBOX_ENDPOINT=${urls.agentbox.endpoint} AGENTBOX_API_KEY=${key}`,
+      `  curl          curl -s ${urls.agentbox.endpoint}/v1/sandboxes -H 'content-type: application/json' ` +
+        `-H 'AGENTBOX-API-KEY: ${key}' -d '{"poolName":"default"}'`,
+      '',
+    );
+  }
+  lines.push('Ctrl-C ends every process the emulator started.');
+  return lines.join('\n');
+}

@@ -1,0 +1,173 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import type { EmulatorOptions } from '../index.ts';
+import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type ProviderName } from '../providers/provider.ts';
+
+/** A mistake in the command line or the config file: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const START_USAGE = `Usage: sandbox-emulator start [options]
+
+  --port <n>               port to listen on (default 4747; 0 picks a free one)
+  --host <addr>            address to listen on (default 127.0.0.1, never the network by accident)
+  --providers <list>       providers to serve, comma-separated (default: blaxel,tensorlake,agentbox)
+  --blaxel-token <t>       require this credential on Blaxel requests (default: auth off)
+  --tensorlake-token <t>   require this bearer token on Tensorlake requests
+  --agentbox-token <t>     require this AGENTBOX-API-KEY on AgentBox requests
+  --fidelity <f>           spec (answer as the documents say; default) or observed (also the
+                           providers' known departures from their documents)
+  --quirk <name>           turn one observed quirk on (repeatable)
+  --output-cap <size>      bytes kept per process stream, e.g. 1048576, 512KiB, 4MiB
+                           (default: each provider's own limit)
+  --pool <spec>            an AgentBox pool: name=container:command[;container:command...]
+                           (repeatable), e.g. --pool "web=sandbox:python3 -m http.server"
+  --config <file>          a YAML or JSON file with any of these settings (flags win)
+  --no-strict              pass responses that break the spec (they are still reported)
+  --quiet                  no log line per request
+`;
+
+interface ConfigFile {
+  port?: number;
+  host?: string;
+  providers?: ProviderName[];
+  tokens?: Partial<Record<ProviderName, string>>;
+  fidelity?: Fidelity;
+  quirks?: string[];
+  outputCap?: number | string;
+  pools?: AgentBoxPool[];
+  strict?: boolean;
+}
+
+export interface StartSettings {
+  options: EmulatorOptions;
+  quiet: boolean;
+}
+
+/** Turns `start` arguments (and an optional config file) into emulator options. */
+export async function parseStartArgs(args: string[]): Promise<StartSettings> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        providers: { type: 'string' },
+        'blaxel-token': { type: 'string' },
+        'tensorlake-token': { type: 'string' },
+        'agentbox-token': { type: 'string' },
+        fidelity: { type: 'string' },
+        quirk: { type: 'string', multiple: true },
+        'output-cap': { type: 'string' },
+        pool: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        'no-strict': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`Failed to read the options: ${(error as Error).message}. Run 'sandbox-emulator start --help'.`);
+  }
+  const flags = parsed.values;
+  const config = flags.config ? await readConfig(flags.config) : {};
+
+  const providers = flags.providers ? flags.providers.split(',').map((p) => p.trim()) : config.providers;
+  for (const p of providers ?? []) {
+    if (!PROVIDER_NAMES.includes(p as ProviderName)) {
+      throw new UsageError(`Failed to read --providers: unknown provider '${p}'. Use ${PROVIDER_NAMES.join(', ')}.`);
+    }
+  }
+  const fidelity = (flags.fidelity ?? config.fidelity ?? 'spec') as Fidelity;
+  if (fidelity !== 'spec' && fidelity !== 'observed') {
+    throw new UsageError(`Failed to read --fidelity: '${fidelity}' is neither 'spec' nor 'observed'.`);
+  }
+  const tokens = { ...config.tokens };
+  for (const name of PROVIDER_NAMES) {
+    const token = flags[`${name}-token` as const];
+    if (token !== undefined) tokens[name] = token;
+  }
+  const pools = [...(config.pools ?? []), ...(flags.pool ?? []).map(parsePool)];
+  const capText = flags['output-cap'] ?? config.outputCap;
+
+  return {
+    quiet: flags.quiet ?? false,
+    options: {
+      port: parsePort(flags.port ?? config.port),
+      host: flags.host ?? config.host ?? '127.0.0.1',
+      providers: providers as ProviderName[] | undefined,
+      tokens,
+      fidelity,
+      quirks: [...(config.quirks ?? []), ...(flags.quirk ?? [])],
+      outputCapBytes: capText === undefined ? undefined : parseSize(String(capText)),
+      pools,
+      strict: flags['no-strict'] ? false : (config.strict ?? true),
+    },
+  };
+}
+
+function parsePort(value: string | number | undefined): number {
+  if (value === undefined) return 4747;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`Failed to read --port: '${value}' is not a port number (0-65535).`);
+  }
+  return port;
+}
+
+/** '4MiB' -> 4194304. Accepts plain bytes and KiB/MiB/GiB (and KB/MB/GB as powers of 1024). */
+export function parseSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
+  if (!match) throw new UsageError(`Failed to read --output-cap: '${text}' is not a size (try 1048576, 512KiB or 4MiB).`);
+  const unit = (match[2] ?? 'b').toLowerCase()[0];
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.floor(Number(match[1]) * factor);
+}
+
+function parsePool(text: string): AgentBoxPool {
+  const eq = text.indexOf('=');
+  const name = text.slice(0, eq).trim();
+  const containers = text
+    .slice(eq + 1)
+    .split(';')
+    .map((part) => {
+      const colon = part.indexOf(':');
+      return { name: part.slice(0, colon).trim(), command: part.slice(colon + 1).trim() };
+    });
+  if (eq <= 0 || containers.some((c) => !c.name || !c.command)) {
+    throw new UsageError(`Failed to read --pool '${text}': write it as name=container:command[;container:command...].`);
+  }
+  return { name, containers };
+}
+
+async function readConfig(file: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Failed to read the config file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`Failed to read the config file ${file}: it is not valid YAML or JSON (${(error as Error).message.split('\n')[0]}).`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`Failed to read the config file ${file}: it must hold a mapping of settings.`);
+  const config = value as ConfigFile;
+  for (const pool of config.pools ?? []) {
+    if (!pool?.name || !Array.isArray(pool.containers) || pool.containers.some((c) => !c?.name || !c?.command)) {
+      throw new UsageError(`Failed to read the config file ${file}: every pool needs a name and containers with a name and a command.`);
+    }
+  }
+  return config;
+}
