@@ -1,0 +1,75 @@
+import { http, HttpResponse, type RequestHandler } from 'msw';
+import type { EmulatorApp } from '../../app.ts';
+import type { EmuResponse } from '../../spec/pipeline.ts';
+import { matchMswUrl, mswUrlFor, type MswLayout } from './msw-hosts.ts';
+
+/**
+ * msw handlers that answer on the providers' real hosts from the same app (specs, validators,
+ * providers, processes) as the HTTP server. A request to a provider host that no mount serves
+ * gets a 501 naming the URL: it never slips through to the network.
+ */
+export function createMswHandlers(app: EmulatorApp, layout: MswLayout): RequestHandler[] {
+  return [
+    http.all(
+      ({ request }) => matchMswUrl(new URL(request.url), layout) !== undefined,
+      async ({ request }) => {
+        const url = new URL(request.url);
+        const match = matchMswUrl(url, layout);
+        if (!match?.mountId || !app.has(match.mountId)) {
+          const reason = match && 'reason' in match ? match.reason : `${url.origin}${url.pathname} belongs to a provider this emulator does not serve`;
+          return HttpResponse.json(
+            { error: `Failed to emulate ${request.method} ${url.href}: ${reason}. Check the URL, or add the provider to setupEmulator({ providers }).` },
+            { status: 501 },
+          );
+        }
+        // Ends the follower when the reader cancels the body or the request is aborted.
+        const controller = new AbortController();
+        request.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+        const response = await app.handle(
+          match.mountId,
+          match.vars,
+          {
+            method: request.method.toUpperCase(),
+            path: match.rest,
+            query: url.searchParams,
+            headers: Object.fromEntries([...request.headers].map(([k, v]) => [k.toLowerCase(), v])),
+            body: Buffer.from(await request.arrayBuffer()),
+            signal: controller.signal,
+          },
+          (mountId, vars) => mswUrlFor(mountId, vars, layout),
+        );
+        return toFetchResponse(response, controller);
+      },
+    ),
+  ];
+}
+
+function toFetchResponse(response: EmuResponse, controller: AbortController): Response {
+  const init = { status: response.status, headers: response.headers };
+  const body = response.body;
+  // Fetch forbids a body on these statuses.
+  if (!body || response.status === 204 || response.status === 304) return new HttpResponse(null, init);
+  if (body.kind === 'json') return new HttpResponse(JSON.stringify(body.value), init);
+  if (body.kind === 'text') return new HttpResponse(body.value, init);
+  if (body.kind === 'bytes') return new HttpResponse(body.value, init);
+  const iterator = body.frames[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    // Pull, not push: a frame is produced only when the reader wants one, so a slow reader
+    // slows the follower instead of filling memory.
+    async pull(ctrl) {
+      try {
+        const next = await iterator.next();
+        if (next.done) ctrl.close();
+        else ctrl.enqueue(typeof next.value.data === 'string' ? encoder.encode(next.value.data) : next.value.data);
+      } catch (error) {
+        ctrl.error(error);
+      }
+    },
+    async cancel() {
+      controller.abort();
+      await iterator.return?.();
+    },
+  });
+  return new HttpResponse(stream, init);
+}

@@ -1,0 +1,86 @@
+import { matchRoute, type RouteMatch } from '../http/http-routes.ts';
+
+/**
+ * Where the providers really live, so that code aimed at the real hosts reaches the emulator
+ * unchanged. Only the AgentBox endpoint is the user's (it is self-hosted).
+ */
+export interface MswLayout {
+  /** Workspace in the Blaxel sandbox hosts the emulator hands out. Default 'local'. */
+  blaxelWorkspace: string;
+  /** Region in those hosts. Default 'us-pdx-1'. */
+  blaxelRegion: string;
+  /** The AgentBox endpoint the user's code is given (without /v1). Default https://agentbox.local. */
+  agentboxEndpoint: string;
+}
+
+export const DEFAULT_MSW_LAYOUT: MswLayout = {
+  blaxelWorkspace: 'local',
+  blaxelRegion: 'us-pdx-1',
+  agentboxEndpoint: 'https://agentbox.local',
+};
+
+/** Hosts of the providers: a request there that matches no mount is an error, never the network. */
+const PROVIDER_HOSTS = [/(^|\.)blaxel\.ai$/, /(^|\.)blaxel\.dev$/, /(^|\.)bl\.run$/, /(^|\.)tensorlake\.ai$/];
+
+// `sbx-{sandbox}-{workspace}.{region}.bl.run`: the sandbox name may hold dashes, the workspace
+// is the last dash-separated part.
+const BLAXEL_SANDBOX_HOST = /^sbx-(.+)-([^-.]+)\.([^.]+)\.bl\.run$/;
+const TENSORLAKE_SANDBOX_HOST = /^([^.]+)\.sandbox\.tensorlake\.ai$/;
+
+export type MswMatch = RouteMatch | { mountId: undefined; reason: string } | undefined;
+
+/**
+ * The mount a URL on a provider host reaches; a reason when it is a provider host the emulator
+ * does not serve; undefined when it is no provider's host at all (left to other handlers).
+ */
+export function matchMswUrl(url: URL, layout: MswLayout): MswMatch {
+  const host = url.hostname.toLowerCase();
+  const path = url.pathname;
+  const under = (mountId: string, vars: Record<string, string>, prefix?: string): RouteMatch | undefined => {
+    if (!prefix) return { mountId, vars, rest: path || '/' };
+    const m = matchRoute(path, [{ mountId, prefix }]);
+    return m && { mountId, vars: { ...vars, ...m.vars }, rest: m.rest };
+  };
+  const agentbox = new URL(layout.agentboxEndpoint);
+  if (url.origin === agentbox.origin) {
+    const base = agentbox.pathname.replace(/\/+$/, '');
+    if (base === '' || path === base || path.startsWith(`${base}/`)) {
+      return { mountId: 'agentbox', vars: {}, rest: path.slice(base.length) || '/' };
+    }
+  }
+  const sandboxHost = BLAXEL_SANDBOX_HOST.exec(host);
+  if (sandboxHost) return under('blaxel-sandbox', { sandbox: sandboxHost[1], workspace: sandboxHost[2] });
+  if (host === 'api.blaxel.ai' || host === 'api.blaxel.dev') {
+    const m = under('blaxel-control', {}, '/v0');
+    if (m) return m;
+  }
+  if (host === 'run.blaxel.ai' || host === 'run.blaxel.dev') {
+    const m = under('blaxel-sandbox', {}, '/:workspace/sandboxes/:sandbox');
+    if (m) return m;
+  }
+  const tlSandbox = TENSORLAKE_SANDBOX_HOST.exec(host);
+  if (tlSandbox) return under('tensorlake-runtime', { sandbox: tlSandbox[1] });
+  if (host === 'api.tensorlake.ai') return under('tensorlake-lifecycle', {});
+  if (PROVIDER_HOSTS.some((h) => h.test(host))) {
+    return { mountId: undefined, reason: `${url.origin}${path} is a provider host the emulator does not serve` };
+  }
+  return undefined;
+}
+
+/** The base URL of a mount on the providers' real hosts. */
+export function mswUrlFor(mountId: string, vars: Record<string, string>, layout: MswLayout): string {
+  switch (mountId) {
+    case 'blaxel-sandbox':
+      return `https://sbx-${vars.sandbox}-${vars.workspace ?? layout.blaxelWorkspace}.${layout.blaxelRegion}.bl.run`;
+    case 'blaxel-control':
+      return 'https://api.blaxel.ai/v0';
+    case 'tensorlake-runtime':
+      return `https://${vars.sandbox}.sandbox.tensorlake.ai`;
+    case 'tensorlake-lifecycle':
+      return 'https://api.tensorlake.ai';
+    case 'agentbox':
+      return layout.agentboxEndpoint.replace(/\/+$/, '');
+    default:
+      throw new Error(`Failed to build a URL: no host for mount '${mountId}'.`);
+  }
+}

@@ -1,0 +1,73 @@
+import { setupServer, type SetupServer } from 'msw/node';
+import { EmulatorApp, type AppOptions } from '../../app.ts';
+import { createMswHandlers } from './msw-handlers.ts';
+import { DEFAULT_MSW_LAYOUT, mswUrlFor, type MswLayout } from './msw-hosts.ts';
+
+export interface SetupEmulatorOptions extends AppOptions, Partial<MswLayout> {
+  /**
+   * What msw does with requests to hosts that are no provider's. Default 'bypass': the
+   * emulator only claims the providers' hosts (those never reach the network).
+   */
+  onUnhandledRequest?: 'bypass' | 'warn' | 'error';
+}
+
+export interface InProcessEmulator {
+  /** The app behind the handlers, e.g. `emulator.app.violations`. Set once started. */
+  readonly app: EmulatorApp;
+  readonly server: SetupServer;
+  /** The real hosts the emulator answers on, for code that needs them spelled out. */
+  readonly urls: {
+    blaxel: { control: string; sandbox(name: string): string };
+    tensorlake: { api: string; sandbox(id: string): string };
+    agentbox: { endpoint: string };
+  };
+  /** Starts intercepting. */
+  start(): Promise<void>;
+  /** Ends every process and forgets every sandbox, between tests. */
+  reset(): Promise<void>;
+  /** Stops intercepting and ends every process. */
+  close(): Promise<void>;
+}
+
+/**
+ * The emulator in-process, through msw: no port, no change to the code under test.
+ *
+ *   const emulator = setupEmulator({ providers: ['blaxel'] });
+ *   beforeAll(() => emulator.start());
+ *   afterEach(() => emulator.reset());
+ *   afterAll(() => emulator.close());
+ */
+export function setupEmulator(options: SetupEmulatorOptions = {}): InProcessEmulator {
+  const layout: MswLayout = {
+    blaxelWorkspace: options.blaxelWorkspace ?? DEFAULT_MSW_LAYOUT.blaxelWorkspace,
+    blaxelRegion: options.blaxelRegion ?? DEFAULT_MSW_LAYOUT.blaxelRegion,
+    agentboxEndpoint: options.agentboxEndpoint ?? DEFAULT_MSW_LAYOUT.agentboxEndpoint,
+  };
+  const server = setupServer();
+  let app: EmulatorApp | undefined;
+  return {
+    get app() {
+      if (!app) throw new Error('Failed to reach the emulator: it is not started. Call start() first.');
+      return app;
+    },
+    server,
+    urls: {
+      blaxel: { control: mswUrlFor('blaxel-control', {}, layout), sandbox: (name) => mswUrlFor('blaxel-sandbox', { sandbox: name }, layout) },
+      tensorlake: { api: mswUrlFor('tensorlake-lifecycle', {}, layout), sandbox: (id) => mswUrlFor('tensorlake-runtime', { sandbox: id }, layout) },
+      agentbox: { endpoint: mswUrlFor('agentbox', {}, layout) },
+    },
+    async start() {
+      app ??= await EmulatorApp.create(options);
+      server.use(...createMswHandlers(app, layout));
+      server.listen({ onUnhandledRequest: options.onUnhandledRequest ?? 'bypass' });
+    },
+    async reset() {
+      await app?.reset();
+    },
+    async close() {
+      server.close();
+      await app?.close();
+      app = undefined;
+    },
+  };
+}
