@@ -1,0 +1,14 @@
+# The emulator as a container image, for the contract suite's `container` target and for CI
+# pipelines that prefer a service container. Build after `npm ci` (the image copies the
+# installed dependencies rather than reaching a registry, so it also builds offline):
+#
+#   npm ci && docker build -t sandbox-emulator . && docker run -p 4747:4747 sandbox-emulator
+#
+# Commands run inside the container, with the base image's shell and tools.
+FROM node:20-slim
+WORKDIR /app
+COPY . .
+ENV NODE_ENV=production
+EXPOSE 4747
+# 0.0.0.0 inside the container only: the port is published to the host by `docker run -p`.
+ENTRYPOINT ["node", "--import", "tsx", "emulator/cli.ts", "start", "--host", "0.0.0.0", "--port", "4747"]

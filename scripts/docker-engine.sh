@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Makes a Docker engine answer on this machine, for the contract suite's `container` target.
+# Machines here have the docker client but no engine, and no registry can be reached, so:
+#   1. install Debian's docker.io (and busybox-static) when no engine answers,
+#   2. start dockerd in the background and wait until `docker info` answers,
+#   3. build a `node:20-slim` base image locally from this machine's own node binary, the
+#      libraries it links and busybox (no pull), so the project's Dockerfile builds offline.
+# Prints the dockerd pid file path on success. Run as root. Idempotent.
+set -euo pipefail
+
+log() { printf 'docker-engine: %s\n' "$*" >&2; }
+
+engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+if ! engine_answers; then
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v busybox >/dev/null 2>&1; then
+    log "installing docker.io and busybox-static from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null 2>&1 || true
+    apt-get install -y -qq docker.io busybox-static >/dev/null
+  fi
+  log "starting dockerd"
+  nohup dockerd >/tmp/sandbox-emulator-dockerd.log 2>&1 &
+  echo $! >/tmp/sandbox-emulator-dockerd.pid
+  for _ in $(seq 1 60); do
+    engine_answers && break
+    sleep 1
+  done
+  engine_answers || { log "dockerd did not answer; see /tmp/sandbox-emulator-dockerd.log"; exit 1; }
+fi
+
+if ! docker image inspect node:20-slim >/dev/null 2>&1; then
+  log "building node:20-slim locally from $(command -v node) (no registry pull)"
+  rootfs=$(mktemp -d)
+  trap 'rm -rf "$rootfs"' EXIT
+  node_bin=$(readlink -f "$(command -v node)")
+  mkdir -p "$rootfs/usr/local/bin" "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
+  cp "$node_bin" "$rootfs/usr/local/bin/node"
+  # The dynamic loader and every library node links against, at the same paths.
+  for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+  cp "$(command -v busybox)" "$rootfs/bin/busybox"
+  for applet in sh cat echo sleep printf true false env ls mkdir rm kill ps sed head tail seq yes dd grep tr wc; do
+    ln -s busybox "$rootfs/bin/$applet"
+  done
+  chmod 1777 "$rootfs/tmp"
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
+  tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - node:20-slim >/dev/null
+fi
+log "engine ready"
