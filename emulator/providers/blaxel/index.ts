@@ -1,0 +1,64 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SandboxRegistry } from '../../core/sandbox-registry.ts';
+import { buildMount } from '../build-mount.ts';
+import type { Provider, ProviderOptions } from '../provider.ts';
+import { authenticateBlaxel } from './authenticate.ts';
+import type { BlaxelContext, BlaxelSandboxData } from './blaxel-context.ts';
+import { controlHandlers } from './control-handlers.ts';
+import { blaxelControlDialect, blaxelSandboxDialect } from './dialect.ts';
+import { EdgeAwareValidator } from './edge-aware-validator.ts';
+import { processHandlers } from './process-handlers.ts';
+import { LOGS_BYTES } from './process-view.ts';
+import { blaxelQuirks } from './quirks.ts';
+
+/**
+ * Grace between SIGTERM and SIGKILL on stop. The real server never escalates; the emulator
+ * does after 5 s so that a process ignoring SIGTERM cannot outlive a test.
+ */
+const DEFAULT_STOP_GRACE_MS = 5_000;
+
+/**
+ * Blaxel: the sandbox-api process surface (mount `blaxel-sandbox`, one sandbox per path name)
+ * and the control-plane subset the SDK calls (mount `blaxel-control`), over one registry.
+ */
+export async function createBlaxelProvider(options: ProviderOptions): Promise<Provider> {
+  const now = options.now ?? Date.now;
+  const root = join(options.root, 'blaxel');
+  const registry = new SandboxRegistry<BlaxelSandboxData>({ root, supervisor: { maxRunning: options.maxProcesses, now }, now });
+  const bx: BlaxelContext = {
+    registry,
+    quirk: blaxelQuirks(options),
+    // The server answers at most 4 MiB per stream; keeping more would never be shown.
+    capBytes: options.outputCapBytes ?? LOGS_BYTES,
+    stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+    now,
+  };
+  const sandboxMount = await buildMount({
+    id: 'blaxel-sandbox',
+    provider: 'blaxel',
+    specsDir: options.specsDir,
+    specFile: 'blaxel.yaml',
+    dialect: blaxelSandboxDialect,
+    handlers: processHandlers(bx),
+    authenticate: authenticateBlaxel,
+  });
+  const controlMount = await buildMount({
+    id: 'blaxel-control',
+    provider: 'blaxel',
+    specsDir: options.specsDir,
+    specFile: 'blaxel-control.yaml',
+    dialect: blaxelControlDialect,
+    handlers: controlHandlers(bx),
+    authenticate: authenticateBlaxel,
+  });
+  return {
+    name: 'blaxel',
+    mounts: [{ ...sandboxMount, validator: new EdgeAwareValidator(sandboxMount.validator.spec) }, controlMount],
+    async reset() {
+      await registry.close();
+      await rm(root, { recursive: true, force: true });
+    },
+    close: () => registry.close(),
+  };
+}

@@ -1,0 +1,188 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { randomAlphanumeric } from '../../core/ids.ts';
+import { SpawnError } from '../../core/managed-process.ts';
+import { TooManyProcessesError } from '../../core/process-supervisor.ts';
+import type { EmuResponse, Handler, HandlerContext } from '../../spec/pipeline.ts';
+import { sandboxFor, type BlaxelContext, type BlaxelSandbox } from './blaxel-context.ts';
+import { MISSING_COMMAND } from './dialect.ts';
+import { execStreamError, execStreamFrames } from './exec-stream.ts';
+import { findProcess } from './find-process.ts';
+import { ginError, ginJson, ginStream } from './gin-response.ts';
+import { ProcessEntry } from './process-entry.ts';
+import { processResponse, processStatus, VIEW_BYTES } from './process-view.ts';
+import { waitForPorts } from './wait-for-ports.ts';
+
+/** The ProcessRequest schema; types are already checked by the request validator. */
+interface ProcessRequest {
+  command?: string;
+  name?: string;
+  workingDir?: string;
+  env?: Record<string, string>;
+  waitForCompletion?: boolean;
+  timeout?: number;
+  waitForPorts?: number[];
+  restartOnFailure?: boolean;
+  maxRestarts?: number;
+  keepAlive?: boolean;
+  stdin?: boolean;
+}
+
+/** keepAlive's kill timer when the request gives no (or a negative) timeout. */
+const KEEPALIVE_DEFAULT_TIMEOUT_S = 600;
+
+class StartRefused extends Error {
+  constructor(
+    readonly status: 400 | 422,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * POST /process. Checks in the server's order (body, keepAlive, `~`, name, folder, start),
+ * then answers JSON (at once, or after the waits) or, when Accept asks for event-stream,
+ * NDJSON frames until the process ends.
+ */
+export function startProcessHandler(bx: BlaxelContext): Handler {
+  return async (ctx) => {
+    const sandbox = await sandboxFor(bx, ctx);
+    const request = (ctx.body ?? {}) as ProcessRequest;
+    const streaming = (ctx.headers.accept ?? '').includes('text/event-stream');
+    let entry: ProcessEntry;
+    try {
+      entry = await start(bx, sandbox, request);
+    } catch (error) {
+      if (!(error instanceof StartRefused)) throw error;
+      // Body and name checks answer JSON in both modes; the server has flushed its stream
+      // headers only by the time the start itself fails.
+      if (streaming && error.status === 422 && bx.quirk('exec-stream-errors-as-frames')) {
+        return ginStream('application/x-ndjson', execStreamError(error.message));
+      }
+      return ginError(error.status, error.message);
+    }
+    const timeoutSeconds = request.timeout !== undefined && request.timeout > 0 ? request.timeout : 0;
+    if (streaming) {
+      return ginStream(
+        'application/x-ndjson',
+        execStreamFrames(entry, {
+          signal: ctx.signal,
+          timeoutSeconds,
+          controlLinesAsStdout: bx.quirk('exec-stream-keepalive-as-stdout'),
+          result: () => processResponse(entry, VIEW_BYTES, bx.quirk),
+        }),
+      );
+    }
+    return answerAfterWaits(bx, ctx, entry, request, timeoutSeconds);
+  };
+}
+
+async function start(bx: BlaxelContext, sandbox: BlaxelSandbox, request: ProcessRequest): Promise<ProcessEntry> {
+  if (typeof request.command !== 'string' || request.command === '') throw new StartRefused(400, `invalid request body: ${MISSING_COMMAND}`);
+  const command = request.command;
+  if (request.keepAlive && truthy(sandbox.env.BL_DISABLE_KEEPALIVE)) {
+    throw new StartRefused(400, 'keepAlive is not available for this sandbox: it is not included in your current plan');
+  }
+  let workingDir = (request.workingDir ?? '').replace(/\/{2,}/g, '/');
+  if (workingDir.startsWith('~')) {
+    const home = sandbox.env.HOME;
+    if (!home) throw new StartRefused(400, 'home directory not found');
+    workingDir = home + workingDir.slice(1);
+  }
+  const name = request.name || `proc-${randomAlphanumeric(8)}`;
+  const { starting } = sandbox.data;
+  if (request.name) {
+    const holder = findProcess(sandbox, name);
+    if (starting.has(name) || (holder && processStatus(holder, bx.quirk) === 'running')) {
+      throw new StartRefused(400, `process with name '${name}' already exists and is running`);
+    }
+  }
+  starting.add(name);
+  try {
+    // '' is the server's own folder, which for the emulator is the sandbox's folder.
+    const cwd = workingDir === '' ? sandbox.dir : resolve(sandbox.dir, workingDir);
+    await checkFolder(command, workingDir, cwd);
+    const proc = await sandbox.processes
+      .start({
+        argv: ['sh', '-c', command],
+        command,
+        args: [],
+        cwd,
+        env: { ...sandbox.env, ...(request.env ?? {}) },
+        stdin: request.stdin ? 'pipe' : 'closed',
+        name,
+        capBytes: bx.capBytes,
+      })
+      .catch((error: unknown) => {
+        if (error instanceof SpawnError || error instanceof TooManyProcessesError) throw new StartRefused(422, `failed to start process: ${error.message}`);
+        throw error;
+      });
+    const entry = new ProcessEntry(proc, {
+      name,
+      command,
+      workingDir,
+      keepAlive: request.keepAlive ?? false,
+      restartOnFailure: request.restartOnFailure ?? false,
+      maxRestarts: request.maxRestarts ?? 0,
+      stdin: request.stdin,
+    });
+    sandbox.data.processes.push(entry);
+    if (entry.settings.keepAlive) {
+      // With keepAlive the timeout is the process's lifetime; 0 means no limit.
+      const seconds = request.timeout === undefined || request.timeout < 0 ? KEEPALIVE_DEFAULT_TIMEOUT_S : request.timeout;
+      if (seconds > 0) entry.killAfter(seconds * 1000, () => proc.kill());
+    }
+    return entry;
+  } finally {
+    starting.delete(name);
+  }
+}
+
+async function checkFolder(command: string, shown: string, cwd: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(cwd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new StartRefused(422, `failed to start process: could not execute command '${command}' because folder '${shown || cwd}' does not exist`);
+    throw new StartRefused(422, `failed to start process: could not access working directory '${shown || cwd}': ${(error as Error).message}`);
+  }
+  if (!info.isDirectory()) throw new StartRefused(422, `failed to start process: chdir ${shown || cwd}: not a directory`);
+}
+
+/**
+ * waitForPorts, then waitForCompletion, both bounded by one `timeout`. An expired wait answers
+ * 422 and leaves the process running.
+ */
+async function answerAfterWaits(bx: BlaxelContext, ctx: HandlerContext, entry: ProcessEntry, request: ProcessRequest, timeoutSeconds: number): Promise<EmuResponse> {
+  const deadlineAt = timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : undefined;
+  if (request.waitForPorts?.length) {
+    const outcome = await waitForPorts(request.waitForPorts, entry.proc, { deadlineAt, signal: ctx.signal });
+    if (outcome === 'timeout') return ginError(422, `process timed out waiting for ports after ${timeoutSeconds} seconds`);
+  }
+  if (!request.waitForCompletion) return ginJson(200, processResponse(entry, VIEW_BYTES, bx.quirk));
+  const ended = await untilEnd(entry, deadlineAt, ctx.signal);
+  if (ended === 'timeout') return ginError(422, `process timed out after ${timeoutSeconds} seconds`);
+  return ginJson(200, processResponse(entry, bx.capBytes, bx.quirk));
+}
+
+function untilEnd(entry: ProcessEntry, deadlineAt: number | undefined, signal: AbortSignal): Promise<'ended' | 'timeout' | 'aborted'> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (outcome: 'ended' | 'timeout' | 'aborted') => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    const onAbort = () => finish('aborted');
+    if (signal.aborted) return finish('aborted');
+    void entry.proc.done.then(() => finish('ended'));
+    if (deadlineAt !== undefined) timer = setTimeout(() => finish('timeout'), Math.max(0, deadlineAt - Date.now()));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && /^(1|t|true|yes|on)$/i.test(value.trim());
+}
