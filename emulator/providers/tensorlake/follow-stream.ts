@@ -1,0 +1,60 @@
+import { LineSplitter, type TextLine } from '../../core/line-splitter.ts';
+import type { ManagedProcess } from '../../core/managed-process.ts';
+import type { StreamName } from '../../core/output-log.ts';
+import type { Frame } from '../../spec/pipeline.ts';
+import { sseComment, sseFrame } from '../respond.ts';
+import { IDLE, withKeepAlive } from './keep-alive.ts';
+
+export interface FollowStreamOptions {
+  streams: readonly StreamName[];
+  /** `/output/follow` tags each line with its stream; `/stdout|stderr/follow` do not. */
+  tagStream: boolean;
+  /** Quirk `follow-replay-timestamp-zero`: replayed lines carry timestamp 0. */
+  replayTimestampZero: boolean;
+  keepAliveMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * A follow stream: every line captured so far, then each new line as soon as it is complete
+ * (`event: output`), the last unterminated line once the output closes, then `event: eof` with
+ * `{}` - and then the end of the response, which is what the SDKs wait for (they ignore `eof`).
+ */
+export function followFrames(proc: ManagedProcess, options: FollowStreamOptions): AsyncGenerator<Frame> {
+  // Chunks below this sequence number were captured before the client asked: the replay. Taken
+  // now, not when the transport first pulls a frame (a generator body runs only then).
+  return frames(proc, options, proc.output.nextSeq);
+}
+
+async function* frames(proc: ManagedProcess, options: FollowStreamOptions, replayedBefore: number): AsyncGenerator<Frame> {
+  const frame = (line: TextLine): Frame => {
+    const replayed = line.seq < replayedBefore;
+    const event: { line: string; timestamp: number; stream?: StreamName } = {
+      line: line.text,
+      timestamp: replayed && options.replayTimestampZero ? 0 : line.time,
+    };
+    if (options.tagStream) event.stream = line.stream;
+    return sseFrame(event, 'output');
+  };
+  const splitter = new LineSplitter();
+  const chunks = proc.output.follow({ streams: options.streams, signal: options.signal });
+  for await (const item of withKeepAlive(chunks, options.keepAliveMs, options.signal)) {
+    if (item === IDLE) {
+      yield sseComment('keep-alive');
+      continue;
+    }
+    for (const line of splitter.push(item)) yield frame(line);
+  }
+  if (options.signal.aborted) return;
+  for (const line of splitter.end()) yield frame(line);
+  yield eofFrame();
+}
+
+/** The `eof` event alone: the old daemon's answer to a follow of an unknown pid. */
+export function eofFrame(): Frame {
+  return sseFrame({}, 'eof');
+}
+
+export async function* onlyEof(): AsyncGenerator<Frame> {
+  yield eofFrame();
+}

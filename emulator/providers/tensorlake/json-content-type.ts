@@ -1,0 +1,17 @@
+import type { EmuResponse, HandlerContext } from '../../spec/pipeline.ts';
+import { errorResponse } from './error-response.ts';
+
+const JSON_TYPE = /^application\/([\w.+-]*\+)?json\s*(;|$)/i;
+
+/**
+ * The daemon's JSON extractor refuses a body without `Content-Type: application/json` with 415
+ * (documented for start, run and signal). The SDKs always send it; curl's `-d` does not.
+ */
+export function unsupportedMediaType(ctx: HandlerContext): EmuResponse | undefined {
+  if (JSON_TYPE.test(ctx.headers['content-type'] ?? '')) return undefined;
+  return errorResponse(
+    415,
+    'Expected request with `Content-Type: application/json`. Send the JSON body with that header.',
+    'UNSUPPORTED_MEDIA_TYPE',
+  );
+}

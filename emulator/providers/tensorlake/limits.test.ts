@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { alive, eventually, startTensorlake } from './test-kit.ts';
+
+// Each test here needs an emulator of its own: a small output cap, a token, or a close.
+
+describe('tensorlake output cap', () => {
+  it('keeps at most outputCapBytes per stream, newest bytes kept, in captured output and in replays', async () => {
+    const tl = await startTensorlake({ outputCapBytes: 1024 });
+    try {
+      const box = tl.sandbox();
+      // 10 000 lines of 10 bytes = 100 000 bytes on each stream.
+      const proc = await box.sh('yes abcdefghi | head -n 10000; yes abcdefghi | head -n 10000 >&2');
+      expect((await box.waitForEnd(proc.pid)).exit_code).toBe(0);
+      for (const which of ['stdout', 'stderr'] as const) {
+        const lines = await box.lines(proc.pid, which);
+        // Exactly the last 1024 bytes: a 3-byte tail of a line ("ghi\n"), then 102 whole lines.
+        // Tensorlake's OutputResponse has no field for the dropped count and documents no
+        // truncation marker, so none is sent.
+        expect(lines.length).toBe(103);
+        expect(lines[0]).toBe('ghi');
+        expect(lines.slice(1).every((l) => l === 'abcdefghi')).toBe(true);
+        expect(lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0)).toBe(1024);
+      }
+      expect(await box.lines(proc.pid, 'output')).toHaveLength(206);
+      const replay = await (await box.follow(proc.pid, 'stdout')).rest();
+      expect(replay).toHaveLength(104);
+      expect(replay.at(-1)).toMatchObject({ event: 'eof' });
+      expect(tl.emulator.app.violations).toEqual([]);
+    } finally {
+      await tl.emulator.close();
+    }
+  });
+});
+
+describe('tensorlake close', () => {
+  it('ends every process it started, in every sandbox, children included', async () => {
+    const tl = await startTensorlake();
+    const pids: number[] = [];
+    try {
+      for (const box of [tl.sandbox(), tl.sandbox()]) {
+        const proc = await box.sh('sleep 30 & echo $!; wait');
+        const follow = await box.follow(proc.pid, 'stdout');
+        pids.push(proc.pid, Number((await follow.nextEvent())!.json.line));
+        await follow.cancel();
+        pids.push((await box.start({ command: 'sleep', args: ['30'], stdin_mode: 'pipe' })).pid);
+      }
+      expect(pids.every(alive)).toBe(true);
+      expect(tl.emulator.app.violations).toEqual([]);
+    } finally {
+      await tl.emulator.close();
+    }
+    await eventually(() => pids.every((pid) => !alive(pid)), `pids ${pids.join(', ')} to end`);
+  });
+});
+
+describe('tensorlake auth', () => {
+  it('answers 401 UNAUTHORIZED without `authorization: Bearer <token>`, on both APIs', async () => {
+    const tl = await startTensorlake({ tokens: { tensorlake: 't' } });
+    try {
+      const box = tl.sandbox();
+      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 't' }] as Array<Record<string, string>>) {
+        const response = await box.withHeaders(headers).postJson('/api/v1/processes', { command: 'true' });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({ error: expect.stringContaining('API key'), code: 'UNAUTHORIZED' });
+      }
+      expect((await box.fetch('/api/v1/processes/1/output/follow')).status).toBe(401);
+      expect((await fetch(`${tl.api}/v1/namespaces/default/sandboxes`)).status).toBe(401);
+
+      const authed = box.withHeaders({ authorization: 'Bearer t' });
+      const proc = await authed.start({ command: 'echo', args: ['ok'] });
+      await authed.waitForEnd(proc.pid);
+      expect(await authed.lines(proc.pid, 'stdout')).toEqual(['ok']);
+      const list = await fetch(`${tl.api}/v1/namespaces/default/sandboxes`, { headers: { authorization: 'bearer t' } });
+      expect(list.status).toBe(200);
+      expect(tl.emulator.app.violations).toEqual([]);
+    } finally {
+      await tl.emulator.close();
+    }
+  });
+});
+
+describe('tensorlake reset', () => {
+  it('ends every process and forgets every sandbox, and stays usable', async () => {
+    const tl = await startTensorlake();
+    try {
+      const box = tl.sandbox('sbx-before-reset');
+      const proc = await box.start({ command: 'sleep', args: ['30'] });
+      await tl.emulator.app.reset();
+      expect(alive(proc.pid)).toBe(false);
+      expect((await fetch(`${tl.api}/v1/namespaces/default/sandboxes/sbx-before-reset`)).status).toBe(404);
+      // The same id comes back as a new, empty sandbox on its next use.
+      expect(await (await box.fetch('/api/v1/processes')).json()).toEqual({ processes: [] });
+      const again = await box.start({ command: 'echo', args: ['after'] });
+      await box.waitForEnd(again.pid);
+      expect(await box.lines(again.pid, 'stdout')).toEqual(['after']);
+      expect(tl.emulator.app.violations).toEqual([]);
+    } finally {
+      await tl.emulator.close();
+    }
+  });
+});

@@ -1,0 +1,30 @@
+import { LineSplitter, type TextLine } from '../../core/line-splitter.ts';
+import { signalNumber, type ManagedProcess } from '../../core/managed-process.ts';
+import type { Frame } from '../../spec/pipeline.ts';
+import { sseComment, sseFrame } from '../respond.ts';
+import { IDLE, withKeepAlive } from './keep-alive.ts';
+
+/**
+ * The run stream: data-only SSE frames (no `event:` line, as in the docs), the SDKs telling
+ * them apart by their keys: `{handle, pid, started_at}`, then `{line, timestamp, stream}` per
+ * line as soon as it is complete, then `{exit_code}` or `{signal}` once the process has ended
+ * and its output is drained - then the end of the response, which is what the SDKs wait for.
+ */
+export async function* runFrames(proc: ManagedProcess, options: { keepAliveMs: number; signal: AbortSignal }): AsyncGenerator<Frame> {
+  yield sseFrame({ handle: proc.handle, pid: proc.pid, started_at: proc.startedAt });
+  const frame = (line: TextLine): Frame => sseFrame({ line: line.text, timestamp: line.time, stream: line.stream });
+  const splitter = new LineSplitter();
+  for await (const item of withKeepAlive(proc.output.follow({ signal: options.signal }), options.keepAliveMs, options.signal)) {
+    if (item === IDLE) {
+      yield sseComment('keep-alive');
+      continue;
+    }
+    for (const line of splitter.push(item)) yield frame(line);
+  }
+  if (options.signal.aborted) return;
+  for (const line of splitter.end()) yield frame(line);
+  const exit = await proc.done;
+  const signal = signalNumber(exit.signal);
+  // Node reports either a code or a signal; -1 only if the OS reported neither, never expected.
+  yield sseFrame(signal !== null ? { signal } : { exit_code: exit.exitCode ?? -1 });
+}

@@ -1,0 +1,28 @@
+import type { HandlerContext } from '../../spec/pipeline.ts';
+import type { TensorlakeSandbox } from './tensorlake-state.ts';
+
+/**
+ * A sandbox as the lifecycle API's SandboxInfo describes it. Both `id` and `sandbox_id` are sent
+ * (the SDKs accept either), and `sandbox_url` is this emulator's runtime API for the sandbox,
+ * so an SDK that created or fetched it talks to the emulator next (a localhost URL keeps its
+ * path in the SDKs, which is what makes the per-sandbox prefix work).
+ */
+export function toSandboxInfo(sandbox: TensorlakeSandbox, ctx: HandlerContext) {
+  const data = sandbox.data;
+  return {
+    id: sandbox.id,
+    sandbox_id: sandbox.id,
+    namespace: data.namespace,
+    // A sandbox is running from the moment it exists: the emulator has nothing to boot.
+    status: 'running' as const,
+    name: data.name,
+    image: data.image,
+    resources: data.resources,
+    timeout_secs: data.timeout_secs,
+    entrypoint: data.entrypoint,
+    sandbox_url: ctx.urlFor('tensorlake-runtime', { sandbox: sandbox.id }),
+    created_at: sandbox.createdAt,
+    terminated_at: null,
+    termination_reason: null,
+  };
+}
