@@ -115,8 +115,11 @@ export class SpecRouter {
 
   /** Checks path, query, header parameters and a JSON body against the operation. */
   validate(match: MatchedOperation, request: SpecRequest): ValidationIssue[] {
+    // openapi-backend JSON-parses a string body a second time; a body that is a JSON string
+    // ("abc") must reach it still encoded, or it is judged as broken JSON instead of a wrong type.
+    const body = typeof request.body === 'string' ? JSON.stringify(request.body) : request.body;
     const result = this.api.validateRequest(
-      { method: match.method, path: request.path, query: request.query, headers: request.headers, body: request.body },
+      { method: match.method, path: request.path, query: request.query, headers: request.headers, body },
       match.operationId,
     );
     if (result.valid) return [];
@@ -140,6 +143,7 @@ function locationOf(instancePath: string, schemaPath: string): string {
 function describe(error: { instancePath: string; message?: string; params?: Record<string, unknown>; keyword: string }): string {
   const path = error.instancePath.split('/').filter(Boolean).slice(1).join('.');
   const subject = path ? `'${path}'` : 'the body';
+  if (error.keyword === 'required' && error.params?.missingProperty === 'requestBody') return 'the request has no body';
   if (error.keyword === 'required') return `${subject === 'the body' ? 'the body' : subject} is missing required property '${String(error.params?.missingProperty)}'`;
   if (error.keyword === 'enum') return `${subject} must be one of ${JSON.stringify(error.params?.allowedValues)}`;
   return `${subject} ${error.message ?? 'is invalid'}`;

@@ -66,7 +66,7 @@ function describeIssues(issues: ValidationIssue[], kind: 'malformed' | 'schema')
   if (kind === 'schema') {
     if (issues.some((i) => i.location === 'body' && /'command'/.test(i.message))) return MISSING_COMMAND;
     // No body at all: Go's JSON decoder reads end-of-file first.
-    if (issues.some((i) => /'requestBody'/.test(i.message))) return 'EOF';
+    if (issues.some((i) => i.message === 'the request has no body')) return 'EOF';
   }
   // The router's messages already name the field ("'timeout' must be integer").
   return issues.map((i) => i.message).join('; ');

@@ -45,8 +45,7 @@ function declares(match: MatchedOperation, status: number): boolean {
 }
 
 function reasons(issues: ValidationIssue[]): string {
-  // The validator names a missing body after its own field ('requestBody'); say it plainly.
-  const messages = issues.map((i) => (/missing required property 'requestBody'/.test(i.message) ? 'the request has no body' : i.message));
+  const messages = issues.map((i) => i.message);
   return messages.join('; ') || 'the request is invalid';
 }
 

@@ -1,0 +1,163 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  // A failed test must not leave an emulator behind: end npm and everything below it.
+  for (const child of children.splice(0)) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+/** Starts `npm start` with extra arguments, the way a user does. */
+function npmStart(args: string[]): ChildProcess {
+  // detached: its own process group, so cleanup can reach npm's children too.
+  const child = spawn('npm', ['start', '--silent', '--', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.push(child);
+  return child;
+}
+
+function output(child: ChildProcess): { text: () => string } {
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  return { text: () => text };
+}
+
+const seen = new WeakMap<ChildProcess, { text: string }>();
+
+/** Resolves with the first match of `pattern` in everything the child printed so far or later. */
+function waitFor(child: ChildProcess, pattern: RegExp): Promise<RegExpMatchArray> {
+  let buffer = seen.get(child);
+  if (!buffer) {
+    const b = { text: '' };
+    seen.set(child, b);
+    child.stdout!.on('data', (d) => (b.text += d));
+    buffer = b;
+  }
+  const state = buffer;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = state.text.match(pattern);
+      if (!match) return false;
+      child.stdout!.off('data', onData);
+      resolve(match);
+      return true;
+    };
+    // Runs after the accumulating listener above, so the new chunk is already in state.text.
+    const onData = () => void check();
+    if (check()) return;
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before printing ${pattern}: ${state.text}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start', () => {
+  it('prints each provider base URL and ends every process it started on SIGTERM', async () => {
+    const child = npmStart(['--port', '0', '--quiet']);
+    const [, origin] = await waitFor(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const banner = await waitFor(child, /Ctrl-C/);
+    expect(banner.input).toContain(`${origin}/blaxel/v0`);
+    expect(banner.input).toContain(`${origin}/tensorlake/sandboxes/`);
+    expect(banner.input).toContain(`AGENTBOX_ENDPOINT=${origin}/agentbox`);
+
+    const pids: number[] = [];
+    for (const name of ['a', 'b']) {
+      const res = await fetch(`${origin}/blaxel/sandboxes/${name}/process`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ command: 'sleep 60' }),
+      });
+      expect(res.status).toBe(200);
+      pids.push(Number((await res.json()).pid));
+    }
+    const tl = await fetch(`${origin}/tensorlake/sandboxes/sbx-1/api/v1/processes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'sleep', args: ['60'] }),
+    });
+    expect(tl.status).toBe(201);
+    pids.push((await tl.json()).pid);
+    expect(pids.every(alive)).toBe(true);
+
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('logs one line per request', async () => {
+    const child = npmStart(['--port', '0']);
+    const [, origin] = await waitFor(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const logged = waitFor(child, /GET \/agentbox\/ping 200 \d+ms/);
+    await fetch(`${origin}/agentbox/ping`);
+    await logged;
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('answers a port already in use with one clear line and a non-zero exit', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const child = npmStart(['--port', String(port)]);
+      const out = output(child);
+      expect(await exited(child)).not.toBe(0);
+      expect(out.text()).toMatch(new RegExp(`Failed to listen: port ${port} on 127\\.0\\.0\\.1 is already in use`));
+      expect(out.text()).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--fidelity', 'exact'], /'exact' is neither 'spec' nor 'observed'/],
+    [['--output-cap', 'lots'], /'lots' is not a size/],
+    [['--config', '/nonexistent/emulator.yaml'], /Failed to read the config file \/nonexistent\/emulator\.yaml/],
+  ])('refuses %j with one line and exit code 2', async (args, message) => {
+    const child = npmStart(args);
+    const out = output(child);
+    expect(await exited(child)).toBe(2);
+    expect(out.text()).toMatch(message);
+    expect(out.text().trim().split('\n').filter((l) => l.startsWith('sandbox-emulator:'))).toHaveLength(1);
+  });
+
+  it('refuses a config file that is not YAML', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'pools: [unclosed');
+    const child = npmStart(['--config', file]);
+    const out = output(child);
+    expect(await exited(child)).toBe(2);
+    expect(out.text()).toMatch(/is not valid YAML or JSON/);
+  });
+});
