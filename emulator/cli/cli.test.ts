@@ -161,3 +161,40 @@ describe('npm start', () => {
     expect(out.text()).toMatch(/is not valid YAML or JSON/);
   });
 });
+
+describe('sandbox-emulator drift', () => {
+  const reference = join(root, '..', 'shared', 'reference', 'blaxel', 'openapi.yml');
+  const hasReference = (() => {
+    try {
+      readFileSync(reference);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  function drift(args: string[]): Promise<{ code: number | null; text: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'emulator', 'cli.ts'), 'drift', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const out = output(child);
+    return exited(child).then((code) => ({ code, text: out.text() }));
+  }
+
+  it.skipIf(!hasReference)('reports no drift on the seed operation and exits 0 (skipped: ../shared/reference is not beside this checkout)', async () => {
+    const { code, text } = await drift(['--provider', 'blaxel', '--upstream', reference, '--operation', 'GET /process/{identifier}/logs']);
+    expect(text).toMatch(/No drift on 1 shared operation/);
+    expect(code).toBe(0);
+  });
+
+  it.skipIf(!hasReference)('exits 1 and lists the differences when the documents differ (skipped: ../shared/reference is not beside this checkout)', async () => {
+    const { code, text } = await drift(['--provider', 'blaxel', '--upstream', reference]);
+    expect(text).toMatch(/differences? on \d+ of \d+ shared operations/);
+    expect(code).toBe(1);
+  });
+
+  it('refuses to run without --upstream, in one line', async () => {
+    const { code, text } = await drift(['--provider', 'blaxel']);
+    expect(code).toBe(2);
+    expect(text).toMatch(/--provider and --upstream are required/);
+  });
+});
