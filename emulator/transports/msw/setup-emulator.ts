@@ -43,6 +43,12 @@ export function setupEmulator(options: SetupEmulatorOptions = {}): InProcessEmul
     blaxelRegion: options.blaxelRegion ?? DEFAULT_MSW_LAYOUT.blaxelRegion,
     agentboxEndpoint: options.agentboxEndpoint ?? DEFAULT_MSW_LAYOUT.agentboxEndpoint,
   };
+  if (!options.providers || options.providers.includes('blaxel')) {
+    // On Node 20, @blaxel/core sends https calls to *.blaxel.ai over its own HTTP/2 sessions,
+    // which msw cannot see: they would go to Blaxel's real API. Turning them off keeps every
+    // call on fetch, where the emulator answers. A value the user set is left alone.
+    process.env.BL_DISABLE_H2 ??= 'true';
+  }
   const server = setupServer();
   let app: EmulatorApp | undefined;
   return {
