@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Brings up a Docker engine and the emulator's image once, for the container target.
+    globalSetup: ['contracts/kit/global-setup.ts'],
   },
 });

@@ -106,7 +106,10 @@ export class HttpTransport {
         body,
         signal: controller.signal,
       };
-      const response = await this.app.handle(route.mountId, route.vars, request, (mountId, vars) => httpUrlFor(this.origin, mountId, vars));
+      // URLs handed out (a sandbox's metadata.url, sandbox_url) use the host the client reached
+      // us by: behind a published container port or a proxy, our own bind address is useless.
+      const origin = req.headers.host ? `http://${req.headers.host}` : this.origin;
+      const response = await this.app.handle(route.mountId, route.vars, request, (mountId, vars) => httpUrlFor(origin, mountId, vars));
       status = response.status;
       await writeResponse(res, response, controller.signal);
     } catch (error) {

@@ -1,0 +1,67 @@
+import type { ContractTarget } from '../contract-target.ts';
+
+/** What each provider's live target needs from the environment. */
+const NEEDS: Record<string, string[]> = {
+  blaxel: ['BL_API_KEY', 'BL_WORKSPACE', 'BL_SANDBOX'],
+  tensorlake: ['TENSORLAKE_API_KEY', 'TENSORLAKE_SANDBOX_ID'],
+  agentbox: ['AGENTBOX_ENDPOINT', 'AGENTBOX_API_KEY'],
+};
+
+/** Scenarios the live targets never run, and why. */
+const LIVE_SKIPS: Record<string, Record<string, string>> = {
+  blaxel: { 'control plane': 'live: the suite does not create or delete sandboxes on your account' },
+  tensorlake: { lifecycle: 'live: the suite does not create or delete sandboxes on your account' },
+  agentbox: {},
+};
+
+export function liveUnavailable(provider: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const missing = (NEEDS[provider] ?? []).filter((name) => !env[name]);
+  return missing.length > 0 ? `no live ${provider} credentials: set ${missing.join(', ')}` : undefined;
+}
+
+/**
+ * The real provider. It only runs commands the suite starts, in the sandbox the user names,
+ * and removes what it started (processes killed, AgentBox sandboxes deleted).
+ */
+export function liveTarget(provider: string, env: NodeJS.ProcessEnv = process.env): ContractTarget {
+  const reason = liveUnavailable(provider, env);
+  if (reason) throw new Error(`Failed to open the live target: ${reason}.`);
+  const skips = { ...LIVE_SKIPS[provider] };
+  if (provider === 'agentbox' && !env.AGENTBOX_POOL) {
+    for (const name of ['sandboxes', 'exec', 'logs']) skips[name] = 'live: set AGENTBOX_POOL to a pool the suite may create sandboxes from';
+  }
+  if (provider === 'blaxel') {
+    const run = (env.BL_RUN_URL ?? 'https://run.blaxel.ai').replace(/\/+$/, '');
+    return {
+      name: 'live',
+      sandbox: env.BL_SANDBOX,
+      baseUrl: (mountId, vars) =>
+        mountId === 'blaxel-control' ? (env.BL_API_URL ?? 'https://api.blaxel.ai/v0') : `${run}/${env.BL_WORKSPACE}/sandboxes/${vars.sandbox ?? env.BL_SANDBOX}`,
+      fetch: globalThis.fetch,
+      headers: { 'x-blaxel-authorization': `Bearer ${env.BL_API_KEY}`, 'x-blaxel-workspace': env.BL_WORKSPACE! },
+      skips,
+      async close() {},
+    };
+  }
+  if (provider === 'tensorlake') {
+    return {
+      name: 'live',
+      sandbox: env.TENSORLAKE_SANDBOX_ID,
+      baseUrl: (mountId) =>
+        mountId === 'tensorlake-lifecycle' ? (env.TENSORLAKE_API_URL ?? 'https://api.tensorlake.ai') : `https://${env.TENSORLAKE_SANDBOX_ID}.sandbox.tensorlake.ai`,
+      fetch: globalThis.fetch,
+      headers: { authorization: `Bearer ${env.TENSORLAKE_API_KEY}` },
+      skips,
+      async close() {},
+    };
+  }
+  const endpoint = env.AGENTBOX_ENDPOINT!.replace(/\/+$/, '');
+  return {
+    name: 'live',
+    baseUrl: () => endpoint,
+    fetch: globalThis.fetch,
+    headers: { 'AGENTBOX-API-KEY': env.AGENTBOX_API_KEY! },
+    skips,
+    async close() {},
+  };
+}
