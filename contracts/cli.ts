@@ -1,0 +1,96 @@
+// `npm run contracts -- --provider <name> --target <inprocess|http|URL|container|live> --out <dir>`
+// Runs a provider's contract suite against a target, prints the conformance table, writes JUnit
+// XML and a Markdown summary, and exits non-zero on any failure.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SPECS_DIR } from '../emulator/spec/specs-dir.ts';
+import { runSuite, type ContractSuite, type SuiteReport } from './kit/contract-suite.ts';
+import { formatTable, toJUnit, toMarkdown } from './kit/report.ts';
+import { openTarget, targetUnavailable } from './kit/targets/index.ts';
+import { SUITES } from './suites.ts';
+
+const USAGE = `Usage: npm run contracts -- --provider <${Object.keys(SUITES).join('|')}|all> --target <inprocess|http|container|live|URL> [options]
+
+  --provider <name>     the provider whose contract to check (default: all)
+  --target <target>     inprocess: the emulator in this process (msw)
+                        http: the emulator CLI on a free port (default)
+                        container: the emulator's image, with testcontainers (needs a Docker engine)
+                        live: the real provider (credentials from the environment)
+                        URL: an emulator already running there, e.g. http://127.0.0.1:4747
+  --fidelity <f>        for emulator targets: spec (default) or observed
+  --header <k:v>        a header for every request to a URL target (repeatable), e.g. a token
+  --out <dir>           where to write junit.xml and summary.md (default: reports/contracts)
+  --stream-timeout <ms> longest wait for a stream frame or a stream's end (default 10000)
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`contracts: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        provider: { type: 'string', default: 'all' },
+        target: { type: 'string', default: 'http' },
+        fidelity: { type: 'string', default: 'spec' },
+        header: { type: 'string', multiple: true },
+        out: { type: 'string', default: 'reports/contracts' },
+        'stream-timeout': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    fail(`Failed to read the options: ${(error as Error).message}. Run with --help.`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const names = values.provider === 'all' ? Object.keys(SUITES) : [values.provider!];
+  const suites: ContractSuite[] = names.map((name) => SUITES[name] ?? fail(`Failed to run: unknown provider '${name}'. Use ${Object.keys(SUITES).join(', ')} or all.`));
+  if (values.fidelity !== 'spec' && values.fidelity !== 'observed') fail(`Failed to read --fidelity: '${values.fidelity}' is neither spec nor observed.`);
+  const headers = Object.fromEntries(
+    (values.header ?? []).map((h) => {
+      const at = h.indexOf(':');
+      if (at <= 0) fail(`Failed to read --header '${h}': write it as name:value.`);
+      return [h.slice(0, at).trim(), h.slice(at + 1).trim()];
+    }),
+  );
+  const streamTimeoutMs = values['stream-timeout'] ? Number(values['stream-timeout']) : undefined;
+
+  const reports: SuiteReport[] = [];
+  for (const suite of suites) {
+    const unavailable = await targetUnavailable(values.target!, suite.provider);
+    if (unavailable) {
+      process.stdout.write(`${suite.provider} contract on ${values.target}: skipped: ${unavailable}\n\n`);
+      continue;
+    }
+    const target = await openTarget(values.target!, suite.provider, { fidelity: values.fidelity as 'spec' | 'observed', headers });
+    try {
+      const report = await runSuite(suite, target, { specsDir: DEFAULT_SPECS_DIR, streamTimeoutMs });
+      reports.push(report);
+      process.stdout.write(`${formatTable(report)}\n\n`);
+    } finally {
+      await target.close();
+    }
+  }
+  const out = resolve(values.out!);
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'junit.xml'), toJUnit(reports));
+  await writeFile(join(out, 'summary.md'), toMarkdown(reports));
+  process.stdout.write(`Reports: ${join(out, 'junit.xml')}, ${join(out, 'summary.md')}\n`);
+  return reports.some((r) => r.results.some((x) => x.status === 'fail')) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`contracts: ${error.message.startsWith('Failed to') ? error.message : (error.stack ?? error.message)}\n`);
+    process.exit(2);
+  },
+);

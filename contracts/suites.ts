@@ -1,0 +1,7 @@
+import type { ContractSuite } from './kit/contract-suite.ts';
+import { blaxelSuite } from './blaxel/blaxel.suite.ts';
+
+/** Every provider's contract suite, by provider name. */
+export const SUITES: Record<string, ContractSuite> = {
+  blaxel: blaxelSuite,
+};
