@@ -32,6 +32,18 @@ export interface AppOptions {
   onViolation?: (violation: ResponseViolation) => void;
 }
 
+/**
+ * Sees a request before the pipeline. It may answer (a recorded fixture), or call `next()` to
+ * get the emulator's own answer and change it (a fault), or return undefined to pass.
+ */
+export type Interceptor = (call: {
+  mountId: string;
+  vars: Record<string, string>;
+  request: EmuRequest;
+  mount: Mount;
+  next: () => Promise<EmuResponse>;
+}) => Promise<EmuResponse | undefined> | EmuResponse | undefined;
+
 const FACTORIES: Record<ProviderName, (options: ProviderOptions) => Promise<Provider>> = {
   blaxel: createBlaxelProvider,
   tensorlake: createTensorlakeProvider,
@@ -47,6 +59,7 @@ export { DEFAULT_SPECS_DIR };
 export class EmulatorApp {
   readonly violations: ResponseViolation[] = [];
   private readonly mounts = new Map<string, Mount>();
+  private readonly interceptors: Interceptor[] = [];
   private closed = false;
 
   private constructor(
@@ -94,10 +107,34 @@ export class EmulatorApp {
     return this.mounts.get(mountId);
   }
 
+  /**
+   * Adds an interceptor, consulted before the pipeline for every request: the first one that
+   * answers wins (fixture replay, fault injection). Returns a function that removes it.
+   */
+  intercept(interceptor: Interceptor): () => void {
+    this.interceptors.push(interceptor);
+    return () => {
+      const at = this.interceptors.indexOf(interceptor);
+      if (at !== -1) this.interceptors.splice(at, 1);
+    };
+  }
+
   /** Serves one request on one mount. Never throws: faults become the provider's 500. */
   async handle(mountId: string, vars: Record<string, string>, request: EmuRequest, urlFor: UrlBuilder): Promise<EmuResponse> {
     const mount = this.mounts.get(mountId);
     if (!mount) throw new Error(`Failed to route: no mount '${mountId}'.`);
+    try {
+      for (const interceptor of this.interceptors) {
+        const answer = await interceptor({ mountId, vars, request, mount, next: () => this.dispatchTo(mount, vars, request, urlFor) });
+        if (answer) return answer;
+      }
+      return await this.dispatchTo(mount, vars, request, urlFor);
+    } catch (error) {
+      return mount.dialect.internalError(undefined, (error as Error).message);
+    }
+  }
+
+  private async dispatchTo(mount: Mount, vars: Record<string, string>, request: EmuRequest, urlFor: UrlBuilder): Promise<EmuResponse> {
     try {
       return await dispatch(mount, request, {
         vars,

@@ -31,6 +31,11 @@ export interface EmuResponse {
   status: number;
   headers: Record<string, string>;
   body?: EmuBody;
+  /**
+   * A transport-level fault to act out (see faults): drop the connection before answering, or
+   * cut a stream after some frames. Transports honour it; the body is ignored for a reset.
+   */
+  fault?: { kind: 'reset' } | { kind: 'cut'; afterFrames: number };
 }
 
 /** Builds the base URL of another mount, as the transport serving this request reaches it. */
