@@ -2,7 +2,7 @@ import { randomAlphanumeric } from '../../core/ids.ts';
 import type { Handler, HandlerContext } from '../../spec/pipeline.ts';
 import { json } from '../respond.ts';
 import { errorResponse } from './error-response.ts';
-import { toSandboxInfo } from './sandbox-info.ts';
+import { toCreateSandboxResponse, toSandboxInfo } from './sandbox-info.ts';
 import { DEFAULT_RESOURCES, type TensorlakeSandbox, type TensorlakeSandboxData, type TensorlakeState } from './tensorlake-state.ts';
 
 interface CreateSandboxRequest {
@@ -38,7 +38,7 @@ export function lifecycleHandlers(state: TensorlakeState): Record<string, Handle
         entrypoint: body.entrypoint ?? null,
       };
       const sandbox = await state.registry.create(`sbx-${randomAlphanumeric(16)}`, data);
-      return json(200, toSandboxInfo(sandbox, ctx));
+      return json(200, toCreateSandboxResponse(sandbox, ctx));
     },
 
     sandbox_list(ctx) {
