@@ -1,7 +1,9 @@
 import type { ContractSuite } from './kit/contract-suite.ts';
 import { blaxelSuite } from './blaxel/blaxel.suite.ts';
+import { tensorlakeSuite } from './tensorlake/tensorlake.suite.ts';
 
 /** Every provider's contract suite, by provider name. */
 export const SUITES: Record<string, ContractSuite> = {
   blaxel: blaxelSuite,
+  tensorlake: tensorlakeSuite,
 };
