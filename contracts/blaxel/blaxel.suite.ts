@@ -25,19 +25,36 @@ async function startBackground(client: SpecClient, sandbox: string, name: string
 
 const execAndOutput: Scenario = {
   name: 'exec and output',
-  operations: ['startProcess', 'getProcess', 'getProcessLogs', 'listProcesses'],
-  async run(client, { sandbox, unique }) {
+  operations: ['startProcess', 'getProcess', 'getProcessLogs', 'listProcesses', 'streamProcessLogs', 'writeProcessStdin'],
+  async run(client, { sandbox, unique, cleanup }) {
+    const quick = await client.call('startProcess', {
+      vars: { sandbox },
+      json: { name: unique('wait'), command: "printf 'a\\n'; printf 'b\\n' >&2; exit 3", waitForCompletion: true },
+    });
+    client.expect('startProcess', quick.status === 200, `waitForCompletion answered ${quick.status}`);
+    client.expect('startProcess', quick.json?.status === 'failed' && quick.json?.exitCode === 3, `a command exiting 3 ended ${quick.json?.status} with exit code ${quick.json?.exitCode}`);
+    client.expect('startProcess', quick.json?.stdout === 'a\n' && quick.json?.stderr === 'b\n', `stdout ${JSON.stringify(quick.json?.stdout)}, stderr ${JSON.stringify(quick.json?.stderr)}`);
+
+    // Two pipes carry no order of their own: each write waits for a line on stdin, which the
+    // suite sends only once it has seen the previous write, so the real order is known.
     const name = unique('out');
-    // Pauses between writes: two pipes carry no order of their own, so the test gives one.
-    const command = "printf 'a\\n'; sleep 0.2; printf 'b\\n' >&2; sleep 0.2; printf 'c\\n'; exit 3";
-    const res = await client.call('startProcess', { vars: { sandbox }, json: { name, command, waitForCompletion: true } });
-    client.expect('startProcess', res.status === 200, `waitForCompletion answered ${res.status}`);
-    client.expect('startProcess', res.json?.status === 'failed' && res.json?.exitCode === 3, `a command exiting 3 ended ${res.json?.status} with exit code ${res.json?.exitCode}`);
-    client.expect('startProcess', res.json?.stdout === 'a\nc\n' && res.json?.stderr === 'b\n', `stdout ${JSON.stringify(res.json?.stdout)}, stderr ${JSON.stringify(res.json?.stderr)}`);
+    const command = "printf 'a\\n'; read x; printf 'b\\n' >&2; read x; printf 'c\\n'; exit 3";
+    const proc = await startBackground(client, sandbox, name, command, { stdin: true });
+    cleanup(() => client.call('killProcess', { vars: { sandbox }, params: { identifier: proc.pid }, untracked: true }));
+    const stream = await client.stream('streamProcessLogs', { vars: { sandbox }, params: { identifier: proc.pid } });
+    if (!('reader' in stream)) throw new Error(`the logs stream answered ${stream.status}`);
+    const next = () => client.call('writeProcessStdin', { vars: { sandbox }, params: { identifier: proc.pid }, raw: '\n', headers: { 'content-type': 'application/octet-stream' }, untracked: true });
+    await client.readUntil('streamProcessLogs', stream.reader, (f) => String(f.payload).endsWith('a'), 'the first write');
+    await next();
+    await client.readUntil('streamProcessLogs', stream.reader, (f) => String(f.payload).endsWith('b'), 'the second write');
+    await next();
+    await client.readToEnd('streamProcessLogs', stream.reader, 'the logs stream after the process ended');
+    const done = await finished(client, sandbox, name);
+    client.expect('getProcess', done.status === 'failed' && done.exitCode === 3, `a process exiting 3 reports ${done.status}/${done.exitCode}`);
 
     const got = await client.call('getProcess', { vars: { sandbox }, params: { identifier: name } });
-    client.expect('getProcess', got.json?.status === 'failed' && got.json?.exitCode === 3 && got.json?.pid === res.json?.pid, `get by name: ${got.json?.status}/${got.json?.exitCode}`);
-    const byPid = await client.call('getProcess', { vars: { sandbox }, params: { identifier: res.json?.pid } });
+    client.expect('getProcess', got.json?.status === 'failed' && got.json?.exitCode === 3 && got.json?.pid === proc.pid, `get by name: ${got.json?.status}/${got.json?.exitCode}`);
+    const byPid = await client.call('getProcess', { vars: { sandbox }, params: { identifier: proc.pid } });
     client.expect('getProcess', byPid.json?.name === name, 'an all-digit identifier resolves the pid');
 
     const logs = await client.call('getProcessLogs', { vars: { sandbox }, params: { identifier: name } });
