@@ -70,7 +70,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${suite.provider} contract on ${values.target}: skipped: ${unavailable}\n\n`);
       continue;
     }
-    const target = await openTarget(values.target!, suite.provider, { fidelity: values.fidelity as 'spec' | 'observed', headers });
+    const target = await openTarget(values.target!, suite.provider, { ...suite.emulator, fidelity: values.fidelity as 'spec' | 'observed', headers });
     try {
       const report = await runSuite(suite, target, { specsDir: DEFAULT_SPECS_DIR, streamTimeoutMs });
       reports.push(report);

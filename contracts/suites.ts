@@ -1,4 +1,5 @@
 import type { ContractSuite } from './kit/contract-suite.ts';
+import { agentboxSuite } from './agentbox/agentbox.suite.ts';
 import { blaxelSuite } from './blaxel/blaxel.suite.ts';
 import { tensorlakeSuite } from './tensorlake/tensorlake.suite.ts';
 
@@ -6,4 +7,5 @@ import { tensorlakeSuite } from './tensorlake/tensorlake.suite.ts';
 export const SUITES: Record<string, ContractSuite> = {
   blaxel: blaxelSuite,
   tensorlake: tensorlakeSuite,
+  agentbox: agentboxSuite,
 };

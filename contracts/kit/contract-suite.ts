@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CHECKS, ResultRecorder, type CheckName, type CheckResult } from './check-results.ts';
 import type { ContractTarget } from './contract-target.ts';
 import { ScenarioStop, SpecClient, type SurfaceSpec } from './spec-client.ts';
+import type { EmulatorSetup } from './targets/index.ts';
 
 export interface ScenarioContext {
   /** A sandbox name for this run: the live target's own, or a fresh one. */
@@ -23,6 +24,8 @@ export interface ContractSuite {
   provider: string;
   surfaces(specsDir: string): Promise<SurfaceSpec[]>;
   scenarios: Scenario[];
+  /** How the emulator targets start for this suite. Default: as the emulator starts with no options. */
+  emulator?: EmulatorSetup;
 }
 
 export interface SuiteReport {
@@ -30,6 +33,8 @@ export interface SuiteReport {
   target: string;
   durationMs: number;
   results: CheckResult[];
+  /** Scenarios the target skipped, with its reason: shown even when other scenarios covered their checks. */
+  skippedScenarios: Array<{ name: string; reason: string }>;
 }
 
 export interface RunOptions {
@@ -48,11 +53,13 @@ export async function runSuite(suite: ContractSuite, target: ContractTarget, opt
   const client = new SpecClient(target, surfaces, recorder, options.streamTimeoutMs);
   const runId = randomBytes(3).toString('hex');
   let counter = 0;
+  const skippedScenarios: SuiteReport['skippedScenarios'] = [];
   for (const scenario of suite.scenarios) {
     if (options.only && !options.only.includes(scenario.name)) continue;
     const skipped = target.skips?.[scenario.name];
     if (skipped) {
       for (const op of scenario.operations) recorder.skip(op, skipped);
+      skippedScenarios.push({ name: scenario.name, reason: skipped });
       continue;
     }
     const cleanups: Array<() => Promise<unknown>> = [];
@@ -74,7 +81,7 @@ export async function runSuite(suite: ContractSuite, target: ContractTarget, opt
     }
   }
   const results = recorder.results(client.operationIds, (operationId, check) => notApplicable(client, operationId, check));
-  return { provider: suite.provider, target: target.name, durationMs: Date.now() - started, results };
+  return { provider: suite.provider, target: target.name, durationMs: Date.now() - started, results, skippedScenarios };
 }
 
 function notApplicable(client: SpecClient, operationId: string, check: CheckName): string | undefined {

@@ -17,5 +17,11 @@ export interface ContractTarget {
   skips?: Record<string, string>;
   /** Names the sandbox the suite may use (a live provider's, given by the user). */
   sandbox?: string;
+  /**
+   * The target's own names for the AgentBox pools a suite asks for by the emulator's names
+   * (`default`, or a pool of the suite's `emulator.pools`), e.g. a live provider's pools, given by
+   * the user. A name not listed is used as it is. Default: none (the emulator's own names).
+   */
+  pools?: Record<string, string>;
   close(): Promise<void>;
 }

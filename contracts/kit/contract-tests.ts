@@ -36,7 +36,7 @@ export async function defineContractTests(suite: ContractSuite, plans: TargetPla
       let target: ContractTarget | undefined;
       let report: SuiteReport;
       beforeAll(async () => {
-        target = await openTarget(plan.kind, suite.provider);
+        target = await openTarget(plan.kind, suite.provider, { ...suite.emulator });
         target.skips = { ...target.skips, ...plan.skips };
         report = await runSuite(suite, target, { specsDir: DEFAULT_SPECS_DIR });
         // The table in the test output is the same one `npm run contracts` prints.

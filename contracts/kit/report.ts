@@ -29,7 +29,7 @@ export function formatTable(report: SuiteReport): string {
     lines.push('', 'Failures:');
     for (const f of failures) lines.push(`  ${f.operationId} ${f.check}: ${f.reason}`);
   }
-  const skips = dedupeSkips(report.results);
+  const skips = [...skippedScenarioLines(report), ...dedupeSkips(report.results)];
   if (skips.length > 0) {
     lines.push('', 'Skipped:');
     for (const s of skips) lines.push(`  ${s}`);
@@ -37,6 +37,10 @@ export function formatTable(report: SuiteReport): string {
   const c = counts(report);
   lines.push('', `${c.pass} passed, ${c.fail} failed, ${c.skip} skipped (${report.durationMs} ms)`);
   return lines.join('\n');
+}
+
+function skippedScenarioLines(report: SuiteReport): string[] {
+  return (report.skippedScenarios ?? []).map((s) => `scenario '${s.name}': ${s.reason}`);
 }
 
 /** Skips grouped by reason, so 'not a stream' is said once per operation, not per check. */
@@ -89,7 +93,7 @@ export function toMarkdown(reports: SuiteReport[]): string {
       out.push('', '### Failures', '');
       for (const f of failures) out.push(`- \`${f.operationId}\` ${f.check}: ${f.reason?.replaceAll('|', '\\|')}`);
     }
-    const skips = dedupeSkips(report.results);
+    const skips = [...skippedScenarioLines(report), ...dedupeSkips(report.results)];
     if (skips.length > 0) {
       out.push('', '### Skipped', '');
       for (const s of skips) out.push(`- ${s}`);

@@ -28,7 +28,12 @@ export function liveTarget(provider: string, env: NodeJS.ProcessEnv = process.en
   if (reason) throw new Error(`Failed to open the live target: ${reason}.`);
   const skips = { ...LIVE_SKIPS[provider] };
   if (provider === 'agentbox' && !env.AGENTBOX_POOL) {
-    for (const name of ['sandboxes', 'exec', 'logs']) skips[name] = 'live: set AGENTBOX_POOL to a pool the suite may create sandboxes from';
+    for (const name of ['sandboxes', 'exec']) skips[name] = 'live: set AGENTBOX_POOL to a pool the suite may create sandboxes from';
+  }
+  if (provider === 'agentbox' && !env.AGENTBOX_LOG_POOL) {
+    // The log scenarios drive the pool's own container (see CONTRACT_LOG_POOL in
+    // contracts/agentbox/agentbox.suite.ts); an ordinary pool's output is not known in advance.
+    for (const name of ['logs', 'logs stream']) skips[name] = 'live: set AGENTBOX_LOG_POOL to a pool built like the suite\'s contract-logs pool (see CONTRACT_LOG_POOL)';
   }
   if (provider === 'blaxel') {
     const run = (env.BL_RUN_URL ?? 'https://run.blaxel.ai').replace(/\/+$/, '');
@@ -56,12 +61,16 @@ export function liveTarget(provider: string, env: NodeJS.ProcessEnv = process.en
     };
   }
   const endpoint = env.AGENTBOX_ENDPOINT!.replace(/\/+$/, '');
+  const pools: Record<string, string> = {};
+  if (env.AGENTBOX_POOL) pools.default = env.AGENTBOX_POOL;
+  if (env.AGENTBOX_LOG_POOL) pools['contract-logs'] = env.AGENTBOX_LOG_POOL;
   return {
     name: 'live',
     baseUrl: () => endpoint,
     fetch: globalThis.fetch,
     headers: { 'AGENTBOX-API-KEY': env.AGENTBOX_API_KEY! },
     skips,
+    pools,
     async close() {},
   };
 }
