@@ -112,6 +112,18 @@ const stopAndKill: Scenario = {
     const again = await client.call('stopProcess', { vars: { sandbox }, params: { identifier: stopped.pid } });
     client.expect('stopProcess', again.status === 404, `stopping a process that is not running answered ${again.status}`);
 
+    // A process that ignores SIGTERM is still running right after a stop, and must say so.
+    const stubborn = await startBackground(client, sandbox, unique('stubborn'), "trap '' TERM; echo ready; while :; do sleep 1; done");
+    cleanup(() => client.call('killProcess', { vars: { sandbox }, params: { identifier: stubborn.pid }, untracked: true }));
+    await waitUntil('the stubborn process to set its trap', async () => {
+      const res = await client.call('getProcessLogs', { vars: { sandbox }, params: { identifier: stubborn.pid }, untracked: true });
+      return res.json?.stdout?.includes('ready');
+    });
+    await client.call('stopProcess', { vars: { sandbox }, params: { identifier: stubborn.pid } });
+    const still = await client.call('getProcess', { vars: { sandbox }, params: { identifier: stubborn.pid } });
+    client.expect('stopProcess', still.json?.status === 'running', `a process ignoring SIGTERM reports ${still.json?.status} right after the stop, though it still runs`);
+    await client.call('killProcess', { vars: { sandbox }, params: { identifier: stubborn.pid }, untracked: true });
+
     const killed = await startBackground(client, sandbox, unique('kill'), 'sleep 60');
     cleanup(() => client.call('killProcess', { vars: { sandbox }, params: { identifier: killed.pid }, untracked: true }));
     const kill = await client.call('killProcess', { vars: { sandbox }, params: { identifier: killed.pid } });
