@@ -29,6 +29,8 @@ export interface EmulatorSetup {
 export interface TargetOptions extends EmulatorSetup {
   /** Emulator fidelity for the emulator targets. Default 'spec'. */
   fidelity?: 'spec' | 'observed';
+  /** Quirks turned on one by one for the emulator targets, whatever the fidelity. */
+  quirks?: string[];
   /** Credential headers for a URL target. */
   headers?: Record<string, string>;
 }
@@ -46,6 +48,7 @@ export async function openTarget(kind: string, provider: string, options: Target
   const auth = options.auth;
   const args = [
     ...(fidelity === 'spec' ? [] : ['--fidelity', fidelity]),
+    ...(options.quirks ?? []).flatMap((q) => ['--quirk', q]),
     ...poolArgs(options.pools ?? []),
     ...(auth ? [`--${provider}-token`, auth.token] : []),
     '--providers',
@@ -55,7 +58,7 @@ export async function openTarget(kind: string, provider: string, options: Target
   switch (kind) {
     case 'inprocess':
       return withAuth(
-        await startInProcessTarget({ fidelity, providers: [provider as ProviderName], pools: options.pools, tokens: auth ? { [provider]: auth.token } : undefined }),
+        await startInProcessTarget({ fidelity, quirks: options.quirks, providers: [provider as ProviderName], pools: options.pools, tokens: auth ? { [provider]: auth.token } : undefined }),
       );
     case 'http':
       return withAuth(await startHttpTarget({ args }));
