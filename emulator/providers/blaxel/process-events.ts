@@ -18,8 +18,6 @@ export interface ProcessEventsOptions {
   deadlineAt?: number;
 }
 
-type Wake = { kind: 'chunk'; result: IteratorResult<OutputChunk> } | { kind: 'tick' } | { kind: 'banner' } | { kind: 'deadline' };
-
 /**
  * Everything a live reader of one process needs, in one sequence: its output (replay, then live),
  * keepalive ticks, and banners issued from now on. Ends when the output is closed and drained,
@@ -35,49 +33,62 @@ export async function* processEvents(entry: ProcessEntry, options: ProcessEvents
   let deadlineTimer: NodeJS.Timeout | undefined;
   let banner: { promise: Promise<void>; cancel: () => void } | undefined;
 
-  const nextChunk = (): Promise<Wake> => follow.next().then((result) => ({ kind: 'chunk', result }));
-  const nextTick = (): Promise<Wake> =>
-    new Promise((resolve) => {
-      tickTimer = setTimeout(() => resolve({ kind: 'tick' }), Math.max(0, nextTickAt - Date.now()));
-    });
-  const nextBanner = (): Promise<Wake> => {
-    banner = entry.nextBanner();
-    return banner.promise.then(() => ({ kind: 'banner' }));
+  // The slow sources (ticks, banners, the deadline) only raise flags and wake the current wait.
+  // Racing the chunk against their long-pending promises instead would hang one reaction per
+  // chunk on each of them, and every reaction keeps its chunk alive: memory would grow with the
+  // output instead of staying within the cap.
+  const raised = { tick: false, banner: false, deadline: false };
+  let wakeUp: (() => void) | undefined;
+  const raise = (flag: keyof typeof raised) => {
+    raised[flag] = true;
+    wakeUp?.();
   };
-  const deadline =
-    options.deadlineAt === undefined
-      ? new Promise<Wake>(() => {})
-      : new Promise<Wake>((resolve) => {
-          deadlineTimer = setTimeout(() => resolve({ kind: 'deadline' }), Math.max(0, options.deadlineAt! - Date.now()));
-        });
+  const armTick = () => {
+    tickTimer = setTimeout(() => raise('tick'), Math.max(0, nextTickAt - Date.now()));
+  };
+  const armBanner = () => {
+    banner = entry.nextBanner();
+    void banner.promise.then(() => raise('banner'));
+  };
+  if (options.deadlineAt !== undefined) {
+    deadlineTimer = setTimeout(() => raise('deadline'), Math.max(0, options.deadlineAt - Date.now()));
+  }
+  armTick();
+  armBanner();
 
-  let chunkWait = nextChunk();
-  let tickWait = nextTick();
-  let bannerWait = nextBanner();
+  let chunkWait: Promise<IteratorResult<OutputChunk>> | undefined;
   try {
     for (;;) {
       while (bannerIndex < entry.banners.length) yield { kind: 'banner', text: entry.banners[bannerIndex++] };
-      const wake = await Promise.race([chunkWait, tickWait, bannerWait, deadline]);
-      if (wake.kind === 'deadline') {
+      if (raised.deadline) {
         yield { kind: 'deadline' };
         return;
       }
-      if (wake.kind === 'tick') {
+      if (raised.tick) {
+        raised.tick = false;
         nextTickAt += tickMs;
-        tickWait = nextTick();
+        armTick();
         if (entry.proc.running) yield { kind: 'tick' };
         continue;
       }
-      if (wake.kind === 'banner') {
-        bannerWait = nextBanner();
+      if (raised.banner) {
+        raised.banner = false;
+        armBanner();
         continue;
       }
-      if (wake.result.done) {
+      chunkWait ??= follow.next();
+      const woken = new Promise<'woken'>((resolve) => {
+        wakeUp = () => resolve('woken');
+      });
+      const result = await Promise.race([chunkWait, woken]);
+      wakeUp = undefined;
+      if (result === 'woken') continue;
+      chunkWait = undefined;
+      if (result.done) {
         while (bannerIndex < entry.banners.length) yield { kind: 'banner', text: entry.banners[bannerIndex++] };
         return;
       }
-      chunkWait = nextChunk();
-      yield { kind: 'chunk', chunk: wake.result.value };
+      yield { kind: 'chunk', chunk: result.value };
     }
   } finally {
     clearTimeout(tickTimer);
