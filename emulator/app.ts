@@ -124,11 +124,17 @@ export class EmulatorApp {
     const mount = this.mounts.get(mountId);
     if (!mount) throw new Error(`Failed to route: no mount '${mountId}'.`);
     try {
-      for (const interceptor of this.interceptors) {
-        const answer = await interceptor({ mountId, vars, request, mount, next: () => this.dispatchTo(mount, vars, request, urlFor) });
-        if (answer) return answer;
-      }
-      return await this.dispatchTo(mount, vars, request, urlFor);
+      // Each interceptor's next() runs the ones after it, then the pipeline: a fault added
+      // before a fixture's replay acts on the replayed answer.
+      const interceptors = [...this.interceptors];
+      const run = async (from: number): Promise<EmuResponse> => {
+        for (let i = from; i < interceptors.length; i++) {
+          const answer = await interceptors[i]({ mountId, vars, request, mount, next: () => run(i + 1) });
+          if (answer) return answer;
+        }
+        return this.dispatchTo(mount, vars, request, urlFor);
+      };
+      return await run(0);
     } catch (error) {
       return mount.dialect.internalError(undefined, (error as Error).message);
     }

@@ -11,6 +11,7 @@ const USAGE = `Usage: sandbox-emulator <command> [options]
 Commands:
   start    run the emulator over HTTP (the default command)
   drift    compare our OpenAPI document of a provider with its published one
+  record   record a provider's answers through a proxy, as a fixture to replay offline
 
 Run 'sandbox-emulator <command> --help' for a command's options.
 `;
@@ -29,7 +30,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'start') return start(rest);
   if (command === 'drift') return drift(rest);
-  throw new UsageError(`Failed to run: unknown command '${command}'. Use start or drift.`);
+  if (command === 'record') return record(rest);
+  throw new UsageError(`Failed to run: unknown command '${command}'. Use start, drift or record.`);
 }
 
 async function start(args: string[]): Promise<number> {
@@ -51,6 +53,8 @@ async function start(args: string[]): Promise<number> {
     await emulator.close();
     throw error;
   }
+  const replayed = emulator.fixtures.fixtures.length;
+  if (replayed > 0) process.stdout.write(`replaying ${replayed} fixture${replayed === 1 ? '' : 's'}; every other request goes to the emulator\n`);
   process.stdout.write(`${startBanner(urls, options)}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -63,6 +67,17 @@ async function start(args: string[]): Promise<number> {
   await emulator.close();
   process.stdout.write('sandbox-emulator stopped.\n');
   return 0;
+}
+
+async function record(args: string[]): Promise<number> {
+  // Loaded here: the proxy needs the documents, not the rest of the CLI.
+  const { RECORD_USAGE } = await import('./cli/record-options.ts');
+  if (args.includes('--help')) {
+    process.stdout.write(RECORD_USAGE);
+    return 0;
+  }
+  const { runRecord } = await import('./cli/record-command.ts');
+  return runRecord(args, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
 }
 
 async function drift(args: string[]): Promise<number> {

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { checkFaultRule } from '../faults/check-fault-rule.ts';
+import type { FaultRule } from '../faults/fault-rule.ts';
 import type { EmulatorOptions } from '../index.ts';
 import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type ProviderName } from '../providers/provider.ts';
 
@@ -27,6 +29,13 @@ export const START_USAGE = `Usage: sandbox-emulator start [options]
                            (default: each provider's own limit)
   --pool <spec>            an AgentBox pool: name=container:command[;container:command...]
                            (repeatable), e.g. --pool "web=sandbox:python3 -m http.server"
+  --fault <json>           inject a fault (repeatable): a rule as JSON, e.g.
+                           '{"match":{"operationId":"getProcess"},"status":503,"times":1}';
+                           fields: match {provider, mountId, operationId, method, path
+                           (a regex)}, latencyMs, status, reset, cutAfterFrames, times
+  --fixtures <path>        replay recorded fixtures (a .yaml file or a folder of them;
+                           repeatable): a request a fixture recorded gets the recorded answer,
+                           every other request goes to the emulator
   --config <file>          a YAML or JSON file with any of these settings (flags win)
   --no-strict              pass responses that break the spec (they are still reported)
   --quiet                  no log line per request
@@ -42,6 +51,8 @@ interface ConfigFile {
   outputCap?: number | string;
   pools?: AgentBoxPool[];
   strict?: boolean;
+  faults?: unknown[];
+  fixtures?: string[];
 }
 
 export interface StartSettings {
@@ -68,6 +79,8 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
         quirk: { type: 'string', multiple: true },
         'output-cap': { type: 'string' },
         pool: { type: 'string', multiple: true },
+        fault: { type: 'string', multiple: true },
+        fixtures: { type: 'string', multiple: true },
         config: { type: 'string' },
         'no-strict': { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -97,6 +110,10 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
   }
   const pools = [...(config.pools ?? []), ...(flags.pool ?? []).map(parsePool)];
   const capText = flags['output-cap'] ?? config.outputCap;
+  const faults = [
+    ...(config.faults ?? []).map((rule) => faultRule(rule, `a fault rule in the config file ${flags.config}`)),
+    ...(flags.fault ?? []).map((text) => faultRule(parseFaultJson(text), `--fault '${text}'`)),
+  ];
 
   return {
     quiet: flags.quiet ?? false,
@@ -110,6 +127,9 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
       outputCapBytes: capText === undefined ? undefined : parseSize(String(capText)),
       pools,
       strict: flags['no-strict'] ? false : (config.strict ?? true),
+      faults,
+      // Loaded (and a broken one refused, with its file and line) when the emulator is created.
+      fixtures: [...(config.fixtures ?? []), ...(flags.fixtures ?? [])],
     },
   };
 }
@@ -130,6 +150,23 @@ export function parseSize(text: string): number {
   const unit = (match[2] ?? 'b').toLowerCase()[0];
   const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
   return Math.floor(Number(match[1]) * factor);
+}
+
+function parseFaultJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`Failed to read --fault '${text}': it is not valid JSON (${(error as Error).message}). Quote the rule, e.g. --fault '{"status":503}'.`);
+  }
+}
+
+/** A fault rule from the command line or the config file, checked now rather than at the first request. */
+function faultRule(value: unknown, where: string): FaultRule {
+  try {
+    return checkFaultRule(value);
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/^Failed to read the fault rule:/, `Failed to read ${where}:`));
+  }
 }
 
 function parsePool(text: string): AgentBoxPool {
@@ -164,6 +201,9 @@ async function readConfig(file: string): Promise<ConfigFile> {
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`Failed to read the config file ${file}: it must hold a mapping of settings.`);
   const config = value as ConfigFile;
+  if (config.faults !== undefined && !Array.isArray(config.faults)) {
+    throw new UsageError(`Failed to read the config file ${file}: 'faults' must be a list of fault rules.`);
+  }
   for (const pool of config.pools ?? []) {
     if (!pool?.name || !Array.isArray(pool.containers) || pool.containers.some((c) => !c?.name || !c?.command)) {
       throw new UsageError(`Failed to read the config file ${file}: every pool needs a name and containers with a name and a command.`);

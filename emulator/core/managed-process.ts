@@ -101,13 +101,21 @@ export class ManagedProcess {
   /** Spawns the program and resolves once the OS has started it (or rejects with SpawnError). */
   static start(handle: number, spec: StartSpec, now: () => number = Date.now): Promise<ManagedProcess> {
     const capture = spec.capture ?? { stdout: true, stderr: true };
-    const child = spawn(spec.argv[0], spec.argv.slice(1), {
-      cwd: spec.cwd,
-      env: spec.env,
-      // detached: the child leads a new process group, so stop/kill reach its whole tree.
-      detached: true,
-      stdio: [spec.stdin === 'pipe' ? 'pipe' : 'ignore', capture.stdout ? 'pipe' : 'ignore', capture.stderr ? 'pipe' : 'ignore'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(spec.argv[0], spec.argv.slice(1), {
+        cwd: spec.cwd,
+        env: spec.env,
+        // detached: the child leads a new process group, so stop/kill reach its whole tree.
+        detached: true,
+        stdio: [spec.stdin === 'pipe' ? 'pipe' : 'ignore', capture.stdout ? 'pipe' : 'ignore', capture.stderr ? 'pipe' : 'ignore'],
+      });
+    } catch (error) {
+      // Some refusals are thrown at once instead of emitted: a NUL byte in an argument or the
+      // environment, an argument list too long (E2BIG). They are start failures all the same.
+      const e = error as NodeJS.ErrnoException;
+      return Promise.reject(new SpawnError(e.code ?? 'EINVAL', e.message));
+    }
     return new Promise((resolve, reject) => {
       child.once('error', (error: NodeJS.ErrnoException) => {
         reject(new SpawnError(error.code ?? 'EUNKNOWN', error.message));

@@ -49,6 +49,7 @@ export class OutputLog {
   private next = 0;
   private ended = false;
   private waiters: Array<() => void> = [];
+  private following = 0;
 
   constructor(options: OutputLogOptions) {
     if (!(options.capBytes >= 0)) throw new RangeError(`capBytes must be >= 0, got ${options.capBytes}`);
@@ -77,6 +78,14 @@ export class OutputLog {
 
   get closed(): boolean {
     return this.ended;
+  }
+
+  /**
+   * `follow()` generators running now. Each open stream holds one; a client that goes away must
+   * give it back, so this returns to zero once every reader is gone.
+   */
+  get followers(): number {
+    return this.following;
   }
 
   /** The sequence number the next chunk will get. */
@@ -129,16 +138,21 @@ export class OutputLog {
     let cursor = options.fromSeq ?? 0;
     const streams = options.streams ?? STREAMS;
     const signal = options.signal;
-    while (!signal?.aborted) {
-      const ready = this.chunks({ fromSeq: cursor, streams });
-      for (const chunk of ready) {
-        if (signal?.aborted) return;
-        cursor = chunk.seq + 1;
-        yield chunk;
+    this.following++;
+    try {
+      while (!signal?.aborted) {
+        const ready = this.chunks({ fromSeq: cursor, streams });
+        for (const chunk of ready) {
+          if (signal?.aborted) return;
+          cursor = chunk.seq + 1;
+          yield chunk;
+        }
+        if (ready.length > 0) continue;
+        if (this.ended) return;
+        await this.changed(signal);
       }
-      if (ready.length > 0) continue;
-      if (this.ended) return;
-      await this.changed(signal);
+    } finally {
+      this.following--;
     }
   }
 
@@ -148,6 +162,10 @@ export class OutputLog {
     return new Promise<void>((resolve) => {
       const done = () => {
         signal?.removeEventListener('abort', done);
+        // Gone from the list too: a reader that leaves a quiet process must not stay queued
+        // until the process next writes (it may never), one closure per dropped client.
+        const at = this.waiters.indexOf(done);
+        if (at !== -1) this.waiters.splice(at, 1);
         resolve();
       };
       this.waiters.push(done);

@@ -39,8 +39,9 @@ export function controlHandlers(bx: BlaxelContext): Record<string, Handler> {
       try {
         await bx.registry.create(name, newSandboxData(record), runtimeEnv(record.spec));
       } catch (error) {
-        // Made meanwhile, by another create or by a first process call.
-        const raced = bx.registry.get(name);
+        // Made meanwhile, by another create or by a first process call: wait for that one to be
+        // ready (getOrCreate hands back a creation in flight), then answer as for an existing one.
+        const raced = bx.registry.get(name) ?? (await bx.registry.getOrCreate(name, () => newSandboxData(record)).catch(() => undefined));
         if (raced) return answerExisting(raced.data.record);
         throw error;
       }

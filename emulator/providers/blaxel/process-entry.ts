@@ -1,4 +1,5 @@
 import type { ManagedProcess } from '../../core/managed-process.ts';
+import { timerDelay } from '../../core/timer-delay.ts';
 
 /** What POST /process asked for, as the process record echoes it back. */
 export interface ProcessSettings {
@@ -64,7 +65,7 @@ export class ProcessEntry {
     clearTimeout(this.keepAliveTimer);
     this.keepAliveTimer = setTimeout(() => {
       if (this.proc.running) kill();
-    }, ms);
+    }, timerDelay(ms));
     this.keepAliveTimer.unref();
   }
 }

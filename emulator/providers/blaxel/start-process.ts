@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { timerDelay } from '../../core/timer-delay.ts';
 import { resolve } from 'node:path';
 import { randomAlphanumeric } from '../../core/ids.ts';
 import { SpawnError } from '../../core/managed-process.ts';
@@ -178,7 +179,7 @@ function untilEnd(entry: ProcessEntry, deadlineAt: number | undefined, signal: A
     const onAbort = () => finish('aborted');
     if (signal.aborted) return finish('aborted');
     void entry.proc.done.then(() => finish('ended'));
-    if (deadlineAt !== undefined) timer = setTimeout(() => finish('timeout'), Math.max(0, deadlineAt - Date.now()));
+    if (deadlineAt !== undefined) timer = setTimeout(() => finish('timeout'), timerDelay(deadlineAt - Date.now()));
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,4 +1,5 @@
 import { signalName } from '../../core/managed-process.ts';
+import { timerDelay } from '../../core/timer-delay.ts';
 import type { Handler } from '../../spec/pipeline.ts';
 import { empty, json, stream } from '../respond.ts';
 import { errorResponse } from './error-response.ts';
@@ -43,7 +44,7 @@ export function processHandlers(state: TensorlakeState): Record<string, Handler>
       const proc = started.proc;
       if (body.timeout !== undefined) {
         // The daemon kills the process when the timeout passes; the exit frame is then {signal: 9}.
-        const timer = setTimeout(() => proc.kill(), body.timeout * 1000);
+        const timer = setTimeout(() => proc.kill(), timerDelay(body.timeout * 1000));
         timer.unref();
         void proc.done.then(() => clearTimeout(timer));
       }

@@ -66,7 +66,12 @@ export function httpUrlFor(origin: string, mountId: string, vars: Record<string,
   if (!route) throw new Error(`Failed to build a URL: no HTTP route for mount '${mountId}'.`);
   const path = route.prefix
     .split('/')
-    .map((s) => (s.startsWith(':') ? encodeURIComponent(vars[s.slice(1)]) : s))
+    .map((s) => (s.startsWith(':') ? encodeURIComponent(wellFormed(vars[s.slice(1)])) : s))
     .join('/');
   return origin + path;
+}
+
+/** A lone UTF-16 surrogate cannot be percent-encoded; it stands for U+FFFD in a URL, as in WHATWG URLs. */
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
