@@ -1,7 +1,6 @@
-// What the fuzzing found and is not fixed yet, one request each. Every test states the behaviour
-// the emulator should have and is marked `fails`: it passes while the finding stands, and fails
-// once the fix lands, which is the cue to turn `it.fails` into `it` and to delete the finding's
-// entry in known-findings.ts (the robustness suites then check those answers too).
+// What the fuzzing found, one request each, named after the finding: regression tests. A new
+// finding that is not fixed yet goes here as `it.fails` (it passes while the finding stands),
+// with its entry in known-findings.ts, until its fix lands.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../index.ts';
@@ -27,29 +26,25 @@ async function send(path: string, init: RequestInit = {}): Promise<{ status: num
 
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-describe('known findings (each test fails until its fix lands)', () => {
+describe('findings of the fuzzing, each pinned by one request', () => {
   it('every finding the suites tolerate is pinned here', () => {
-    expect(KNOWN_FINDINGS.map((f) => f.id).sort()).toEqual([
-      'long-request-line-431',
-      'malformed-percent-escape-500',
-      'unknown-query-parameter-refused',
-    ]);
+    expect(KNOWN_FINDINGS.map((f) => f.id).sort()).toEqual([]);
   });
 
-  it.fails('unknown-query-parameter-refused: an unknown query parameter is ignored (GET /agentbox/ping?x=1 answers 200)', async () => {
+  it('unknown-query-parameter-refused: an unknown query parameter is ignored (GET /agentbox/ping?x=1 answers 200)', async () => {
     expect((await send('/agentbox/ping?x=1')).status).toBe(200);
     expect((await send('/blaxel/sandboxes/q/process?verbose=1')).status).toBe(200);
     expect((await send('/tensorlake/sandboxes/q/api/v1/processes?page=2')).status).toBe(200);
   });
 
-  it.fails('long-request-line-431: a 10k-character id that needs percent-encoding gets the provider 404, not a bare 431', async () => {
+  it('long-request-line-431: a 10k-character id that needs percent-encoding gets the provider 404, not a bare 431', async () => {
     const id = encodeURIComponent('é'.repeat(10_000));
     const answer = await send(`/agentbox/v1/sandboxes/${id}`);
     expect(answer.status).toBe(404);
     expect(answer.body.error).toMatch(/not found/);
   });
 
-  it.fails("malformed-percent-escape-500: a broken escape in a path parameter gets the provider's 404, not a 500", async () => {
+  it("malformed-percent-escape-500: a broken escape in a path parameter gets the provider's 404, not a 500", async () => {
     for (const path of ['/agentbox/v1/sandboxes/%zz', '/blaxel/sandboxes/b/process/%ED%A0%80', '/tensorlake/sandboxes/t/api/v1/processes/%E0%A4/stdout']) {
       expect((await send(path)).status, path).toBe(404);
     }

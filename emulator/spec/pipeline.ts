@@ -198,9 +198,11 @@ async function* checkedFrames(
   frames: AsyncIterable<Frame>,
   options: DispatchOptions,
 ): AsyncGenerator<Frame> {
+  // Looked up once per stream, not per frame: a follow sends a frame per line.
+  const check = mount.validator.valueChecker(match.operationId, status, mediaType);
   for await (const frame of frames) {
     if (frame.payload !== undefined) {
-      const violations = mount.validator.validateValue(match.operationId, status, mediaType, frame.payload);
+      const violations = check(frame.payload);
       if (violations.length > 0) {
         for (const v of violations) options.onViolation({ ...v, message: `stream frame: ${v.message}` });
         // Headers are gone already; in strict mode the stream stops at the bad frame so the

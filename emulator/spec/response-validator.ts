@@ -72,21 +72,35 @@ export class ResponseValidator {
 
   /** Checks one value (a JSON body, or one stream frame's payload) against the media schema. */
   validateValue(operationId: string, status: number, mediaType: string, value: unknown): ResponseViolation[] {
+    return this.valueChecker(operationId, status, mediaType)(value);
+  }
+
+  /**
+   * validateValue with the operation, status and media type fixed: the schema is looked up once
+   * and compiled (or taken from the cache) on the first value, so the frames of a stream cost
+   * one call of the compiled function each.
+   */
+  valueChecker(operationId: string, status: number, mediaType: string): (value: unknown) => ResponseViolation[] {
     const schema = this.schemaFor(operationId, status, mediaType);
-    if (!schema) return [];
-    const key = `${operationId} ${status} ${mediaType}`;
-    let validate = this.compiled.get(key);
-    if (!validate) {
-      validate = this.ajv.compile(schema) as ValidateFunction;
-      this.compiled.set(key, validate);
-    }
-    if (validate(value)) return [];
-    return (validate.errors ?? []).map((e) => ({
-      operationId,
-      status,
-      mediaType,
-      message: `body${e.instancePath.replaceAll('/', '.')} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`,
-    }));
+    if (!schema) return () => [];
+    let validate: ValidateFunction | undefined;
+    return (value) => {
+      if (!validate) {
+        const key = `${operationId} ${status} ${mediaType}`;
+        validate = this.compiled.get(key);
+        if (!validate) {
+          validate = this.ajv.compile(schema) as ValidateFunction;
+          this.compiled.set(key, validate);
+        }
+      }
+      if (validate(value)) return [];
+      return (validate.errors ?? []).map((e) => ({
+        operationId,
+        status,
+        mediaType,
+        message: `body${e.instancePath.replaceAll('/', '.')} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`,
+      }));
+    };
   }
 
   private responseFor(operationId: string, status: number) {

@@ -40,16 +40,49 @@ export interface SpecRouterOptions {
   pathFilter?: (path: string) => boolean;
 }
 
+/** One path template of the document, compiled once. */
+interface RouteEntry {
+  template: string;
+  /** openapi-backend's pattern (`{x}` -> `[^/]+`, literals escaped), with a group per parameter. */
+  pattern: RegExp;
+  /** The parameter names in the order of the pattern's groups. */
+  names: string[];
+  /**
+   * True when the pattern's groups are exactly what openapi-backend's parameter parser (bath)
+   * would capture: every name is `[A-Za-z0-9_-]+`, no literal part holds a regex metacharacter,
+   * and no two parameters touch (`+` and bath's `*` would split them differently).
+   * Otherwise params are parsed with bath's own (unescaped) pattern, as before.
+   */
+  simple: boolean;
+  /** Source of bath's pattern; compiled per call, as bath does, so a template it chokes on fails where it always did. */
+  bathSource: string;
+  bathNames: string[];
+  /** The operations of this template by lower-case method. */
+  byMethod: Map<string, Operation>;
+}
+
 /**
  * Routes requests to the operations of one document and validates them, with openapi-backend.
  * The router never answers: it says what matched and what is wrong, and the provider turns that
  * into its own dialect.
+ *
+ * Routing reproduces openapi-backend's matchOperation, but from a table compiled once:
+ * matchOperation rebuilds the operation list (twice) and compiles a RegExp per template on every
+ * request, which was a sixth of the emulator's CPU under load.
  */
 export class SpecRouter {
   private constructor(
     readonly spec: LoadedSpec,
     private readonly api: OpenAPIBackend,
     private readonly byId: Map<string, { method: string; path: string; operation: OperationObject }>,
+    /** The operation openapi-backend validates a request of each id against. */
+    private readonly forValidation: Map<string, Operation>,
+    /** Every operation in openapi-backend's order (paths, then get, put, post, delete, ...). */
+    private readonly operations: Operation[],
+    /** Templates by literal length, longest first (stable): openapi-backend's specificity order. */
+    private readonly table: RouteEntry[],
+    /** Templates by their exact text: a path equal to a template wins before any pattern. */
+    private readonly exact: Map<string, RouteEntry>,
   ) {}
 
   static async create(spec: LoadedSpec, options: SpecRouterOptions = {}): Promise<SpecRouter> {
@@ -78,14 +111,35 @@ export class SpecRouter {
       },
     });
     await api.init();
+    const operations = api.getOperations();
     const byId = new Map<string, { method: string; path: string; operation: OperationObject }>();
-    for (const op of api.getOperations()) {
+    const forValidation = new Map<string, Operation>();
+    for (const op of operations) {
       if (op.operationId) byId.set(op.operationId, { method: op.method, path: op.path, operation: op as OperationObject });
+      // openapi-backend's getOperation(id) takes the first operation with the id.
+      if (op.operationId && !forValidation.has(op.operationId)) forValidation.set(op.operationId, op);
     }
     if (byId.size === 0) {
       throw new Error(`Failed to build a router for ${spec.file}: no operation with an operationId survived. Check the document's paths.`);
     }
-    return new SpecRouter(spec, api, byId);
+    const exact = new Map<string, RouteEntry>();
+    const entries: RouteEntry[] = [];
+    for (const op of operations) {
+      let entry = exact.get(op.path);
+      if (!entry) {
+        entry = compileTemplate(op.path);
+        exact.set(op.path, entry);
+        entries.push(entry);
+      }
+      // openapi-backend takes the first operation of a method; a path item has one per method.
+      if (!entry.byMethod.has(op.method)) entry.byMethod.set(op.method, op);
+    }
+    // Array.prototype.sort is stable, as lodash's orderBy is.
+    const table = entries
+      .map((entry, index) => ({ entry, index, weight: entry.template.replace(/\{.*?\}/g, '').length }))
+      .sort((a, b) => b.weight - a.weight || a.index - b.index)
+      .map(({ entry }) => entry);
+    return new SpecRouter(spec, api, byId, forValidation, operations, table, exact);
   }
 
   get operationIds(): string[] {
@@ -97,19 +151,32 @@ export class SpecRouter {
   }
 
   route(method: string, path: string): RouteResult {
-    const request = { method: method.toLowerCase(), path, headers: {} };
-    const op = this.api.router.matchOperation(request);
-    if (op?.operationId) {
-      const params = this.api.router.parseRequest(request, op).params as Record<string, string>;
+    // openapi-backend's normalizeRequest and normalizePath (no apiRoot, trailing slashes kept).
+    const wanted = method.trim().toLowerCase();
+    let normalized = path.trim();
+    if (!normalized.startsWith('/')) normalized = `/${normalized}`;
+    normalized = normalized.split('?')[0].trim();
+    const found = this.find(normalized, wanted);
+    const operationId = found?.op.operationId;
+    if (found && operationId) {
+      const op = found.op;
+      let params: Record<string, string>;
+      try {
+        params = paramsOf(found.entry, normalized, found.groups);
+      } catch (error) {
+        // A broken percent escape (%zz) names no resource: the provider's not-found answers, as
+        // gin and axum do for a path they cannot decode.
+        if (error instanceof URIError) return { kind: 'not-found' };
+        throw error;
+      }
       return {
         kind: 'matched',
-        match: { operationId: op.operationId, method: op.method, path: op.path, operation: op as OperationObject, params },
+        match: { operationId, method: op.method, path: op.path, operation: op as OperationObject, params },
       };
     }
-    const allowed = this.api.router
-      .getOperations()
-      .filter((candidate: Operation) => this.api.router.matchOperation({ ...request, method: candidate.method })?.operationId === candidate.operationId)
-      .map((candidate: Operation) => candidate.method.toUpperCase());
+    const allowed = this.operations
+      .filter((candidate) => this.find(normalized, candidate.method)?.op.operationId === candidate.operationId)
+      .map((candidate) => candidate.method.toUpperCase());
     return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
   }
 
@@ -118,16 +185,94 @@ export class SpecRouter {
     // openapi-backend JSON-parses a string body a second time; a body that is a JSON string
     // ("abc") must reach it still encoded, or it is judged as broken JSON instead of a wrong type.
     const body = typeof request.body === 'string' ? JSON.stringify(request.body) : request.body;
+    // The operation object, not its id: given an id, openapi-backend rebuilds its whole operation
+    // list to find it, on every request. An id the router does not know still fails as before.
+    const operation = this.forValidation.get(match.operationId) ?? match.operationId;
     const result = this.api.validateRequest(
       { method: match.method, path: request.path, query: request.query, headers: request.headers, body },
-      match.operationId,
+      operation,
     );
     if (result.valid) return [];
-    return (result.errors ?? []).map((error: { instancePath: string; schemaPath: string; message?: string; params?: Record<string, unknown>; keyword: string }) => ({
+    return (result.errors ?? [])
+      // Query parameters the operation does not declare are ignored, as the providers' servers
+      // (gin, axum, net/http) ignore them; openapi-backend would refuse them.
+      .filter((error: { instancePath: string; keyword: string }) => !(error.keyword === 'additionalProperties' && error.instancePath.startsWith('/query')))
+      .map((error: { instancePath: string; schemaPath: string; message?: string; params?: Record<string, unknown>; keyword: string }) => ({
       location: locationOf(error.instancePath, error.schemaPath),
       message: describe(error),
     }));
   }
+
+  /**
+   * openapi-backend's matchOperation: an operation whose path is exactly the request's path,
+   * then the first template (most literal characters first) that matches and has the method.
+   */
+  private find(path: string, method: string): { entry: RouteEntry; op: Operation; groups?: RegExpExecArray } | undefined {
+    const exact = this.exact.get(path)?.byMethod.get(method);
+    if (exact) return { entry: this.exact.get(path)!, op: exact };
+    for (const entry of this.table) {
+      const op = entry.byMethod.get(method);
+      if (!op) continue;
+      const groups = entry.pattern.exec(path);
+      if (groups) return { entry, op, groups };
+    }
+    return undefined;
+  }
+}
+
+const PARAM = /\{[^}]+\}/g;
+const BATH_PARAM = /\{[A-Za-z0-9_-]+\}/g;
+const REGEX_META = /[.*+?^${}()|[\]\\]/;
+
+function escapeRegExp(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function compileTemplate(template: string): RouteEntry {
+  const literals = template.replace(PARAM, '\0').split('\0');
+  const names = (template.match(PARAM) ?? []).map((p) => p.slice(1, -1));
+  const bathNames = (template.match(BATH_PARAM) ?? []).map((p) => p.slice(1, -1));
+  const simple =
+    names.length === bathNames.length &&
+    names.every((n, i) => n === bathNames[i]) &&
+    !literals.some((l, i) => REGEX_META.test(l) || (l === '' && i > 0 && i < literals.length - 1));
+  return {
+    template,
+    pattern: new RegExp(`^${literals.map(escapeRegExp).join('([^/]+)')}$`),
+    names,
+    simple,
+    bathSource: '^' + template.replace(BATH_PARAM, '([^\\/]*)') + '$',
+    bathNames,
+    byMethod: new Map(),
+  };
+}
+
+/**
+ * Path parameters as openapi-backend's parseRequest gives them (through bath): each value
+ * decoded with decodeURIComponent (a broken escape throws URIError, as it always did), and no
+ * parameters at all when a name repeats with different values.
+ */
+function paramsOf(entry: RouteEntry, path: string, groups: RegExpExecArray | undefined): Record<string, string> {
+  let names = entry.names;
+  let match = groups;
+  if (!entry.simple || !match) {
+    names = entry.bathNames;
+    match = new RegExp(entry.bathSource).exec(path) ?? undefined;
+    if (!match) return {};
+  }
+  const values: string[] = [];
+  for (let i = 1; i < match.length; i++) values.push(decodeURIComponent(match[i]));
+  // bath pairs every group with a name; a group with none (a '(' in a literal part) throws there.
+  if (values.length > names.length) throw new TypeError(`Cannot destructure property 'name' of 'parameterPattern[i]' as it is undefined.`);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < values.length; i++) {
+    const name = names[i];
+    for (let j = 0; j < i; j++) {
+      if (names[j] === name && values[j] !== values[i]) return {};
+    }
+    Object.assign(params, { [name]: values[i] });
+  }
+  return params;
 }
 
 function locationOf(instancePath: string, schemaPath: string): string {

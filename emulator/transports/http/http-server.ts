@@ -36,7 +36,9 @@ export class HttpTransport {
     private readonly app: EmulatorApp,
     private readonly options: HttpServerOptions = {},
   ) {
-    this.server = createServer((req, res) => {
+    // 1 MiB of request line and headers, as Go's net/http allows (Blaxel, AgentBox): a long id
+    // gets the provider's own answer instead of Node's bare 431.
+    this.server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
       void this.serve(req, res);
     });
     // Streams stay open as long as processes run: no request timeout, as on the real servers.
@@ -82,9 +84,12 @@ export class HttpTransport {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const controller = new AbortController();
-    // 'close' on the response fires when it finished or when the client went away.
-    res.once('close', () => controller.abort());
-    let status = 0;
+    // 'close' on the response fires when it finished or when the client went away; only the
+    // second is an abort (aborting every finished request cost a DOMException with a stack each).
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    let status: number | 'reset' = 0;
     try {
       const route = matchRoute(url.pathname);
       if (!route || !this.app.has(route.mountId)) {
@@ -110,7 +115,7 @@ export class HttpTransport {
       // us by: behind a published container port or a proxy, our own bind address is useless.
       const origin = req.headers.host ? `http://${req.headers.host}` : this.origin;
       const response = await this.app.handle(route.mountId, route.vars, request, (mountId, vars) => httpUrlFor(origin, mountId, vars));
-      status = response.status;
+      status = response.fault?.kind === 'reset' ? 'reset' : response.status;
       await writeResponse(res, response, controller.signal);
     } catch (error) {
       status = 500;
@@ -123,6 +128,12 @@ export class HttpTransport {
 }
 
 async function writeResponse(res: ServerResponse, response: EmuResponse, signal: AbortSignal): Promise<void> {
+  if (response.fault?.kind === 'reset') {
+    // An injected fault: the client sees the connection reset, with no answer at all.
+    if (res.socket) res.socket.resetAndDestroy();
+    else res.destroy();
+    return;
+  }
   const body = response.body;
   const headers = { ...response.headers };
   if (!body) {
@@ -132,17 +143,31 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
   if (body.kind === 'stream') {
     res.writeHead(response.status, headers);
     res.flushHeaders();
+    // An injected fault may cut the stream after some frames; a shorter stream ends cleanly.
+    const cutAfter = response.fault?.kind === 'cut' ? response.fault.afterFrames : Infinity;
     const iterator = body.frames[Symbol.asyncIterator]();
+    const out = new FrameWriter(res, signal);
     try {
-      while (!signal.aborted) {
-        const next = await iterator.next();
-        if (next.done) break;
-        // Respect back-pressure: a slow reader slows the follower instead of filling memory.
-        if (!res.write(next.value.data)) await drained(res, signal);
+      try {
+        while (!signal.aborted && out.taken < cutAfter) {
+          // Respect back-pressure: a slow reader slows the follower instead of filling memory.
+          const blocked = out.blocked();
+          if (blocked) {
+            await blocked;
+            if (signal.aborted) break;
+          }
+          const next = await iterator.next();
+          if (next.done) break;
+          out.push(next.value.data);
+        }
+      } finally {
+        // Every frame taken goes out, as each did when it was written alone.
+        out.flush();
       }
     } finally {
       await iterator.return?.();
-      if (!res.writableEnded) res.end();
+      if (out.taken >= cutAfter) await cut(res);
+      else if (!res.writableEnded) res.end();
     }
     return;
   }
@@ -152,7 +177,95 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
   res.writeHead(response.status, headers).end(payload);
 }
 
+/**
+ * About the most bytes (string length, for text frames) gathered into one write: a backlog of
+ * short lines costs few syscalls, and a write stays small next to what a socket takes at once.
+ */
+const MAX_WRITE = 64 * 1024;
+
+/**
+ * Writes the frames of a stream, several to a write: the frames taken in one turn of the event
+ * loop (the other lines of one output chunk, a backlog) go out together when the turn ends,
+ * where one write per frame was one syscall per line. A frame that waits on I/O is never held
+ * back: the write happens before the loop waits for anything. The cut counts frames, not writes.
+ */
+class FrameWriter {
+  /** Frames taken so far, written or about to be at the end of this turn. */
+  taken = 0;
+  private batch: Array<string | Uint8Array> = [];
+  private size = 0;
+  private turn: NodeJS.Immediate | undefined;
+  /** Set when a write returned false: resolves on 'drain' (or abort). */
+  private draining: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  push(data: string | Uint8Array): void {
+    this.batch.push(data);
+    this.size += data.length;
+    this.taken++;
+    if (this.size >= MAX_WRITE) this.flush();
+    else this.turn ??= setImmediate(this.onTurn);
+  }
+
+  /**
+   * A promise when a write returned false, resolving once the reader has taken it (or on abort);
+   * undefined when more can be written now. Throws what a write at the end of a turn threw.
+   */
+  blocked(): Promise<void> | undefined {
+    if (this.failure) throw this.failure.error;
+    const draining = this.draining;
+    if (!draining) return undefined;
+    return draining.then(() => {
+      if (this.draining === draining) this.draining = undefined;
+    });
+  }
+
+  flush(): void {
+    if (this.turn) {
+      clearImmediate(this.turn);
+      this.turn = undefined;
+    }
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.size = 0;
+    const data = batch.length === 1 ? batch[0] : batch.every((d) => typeof d === 'string') ? batch.join('') : Buffer.concat(batch.map((d) => (typeof d === 'string' ? Buffer.from(d) : d)));
+    // Subscribed at once: a 'drain' that comes before the next blocked() is not missed.
+    if (!this.res.write(data)) this.draining ??= drained(this.res, this.signal);
+  }
+
+  private readonly onTurn = (): void => {
+    this.turn = undefined;
+    try {
+      this.flush();
+    } catch (error) {
+      this.failure ??= { error };
+    }
+  };
+}
+
+/**
+ * Drops the connection in the middle of a chunked body: the frames written so far are flushed
+ * first (destroying at once would discard them, still corked in the socket), but the final
+ * chunk never comes, so the client sees a broken stream rather than a clean end.
+ */
+function cut(res: ServerResponse): Promise<void> {
+  const socket = res.socket;
+  if (!socket || socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    socket.once('close', () => resolve());
+    socket.end(() => socket.destroy());
+  });
+}
+
 function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  // An abort that came first would never fire again: the wait would never end.
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

@@ -45,6 +45,8 @@ export function createMswHandlers(app: EmulatorApp, layout: MswLayout): RequestH
 }
 
 function toFetchResponse(response: EmuResponse, controller: AbortController): Response {
+  // An injected fault: fetch rejects with a network error, as on a reset connection.
+  if (response.fault?.kind === 'reset') return HttpResponse.error();
   const init = { status: response.status, headers: response.headers };
   const body = response.body;
   // Fetch forbids a body on these statuses.
@@ -54,22 +56,34 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
   if (body.kind === 'bytes') return new HttpResponse(body.value, init);
   const iterator = body.frames[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
+  // Ends the follower: the reader cancelled, or the stream was cut.
+  const release = async () => {
+    controller.abort();
+    await iterator.return?.();
+  };
+  // An injected fault may cut the stream after some frames; a shorter stream ends cleanly.
+  const cutAfter = response.fault?.kind === 'cut' ? response.fault.afterFrames : Infinity;
+  let sent = 0;
   const stream = new ReadableStream<Uint8Array>({
     // Pull, not push: a frame is produced only when the reader wants one, so a slow reader
     // slows the follower instead of filling memory.
     async pull(ctrl) {
+      if (sent >= cutAfter) {
+        // Errors only once the reader has taken the last frame: error() drops what is queued.
+        ctrl.error(new TypeError('Failed to read the response: the stream was cut (an injected fault). Remove the cutAfterFrames rule to get the whole stream.'));
+        await release();
+        return;
+      }
       try {
         const next = await iterator.next();
         if (next.done) ctrl.close();
         else ctrl.enqueue(typeof next.value.data === 'string' ? encoder.encode(next.value.data) : next.value.data);
+        if (!next.done && ++sent >= cutAfter) await release();
       } catch (error) {
         ctrl.error(error);
       }
     },
-    async cancel() {
-      controller.abort();
-      await iterator.return?.();
-    },
+    cancel: release,
   });
   return new HttpResponse(stream, init);
 }
