@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tmpdir } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { ManagedProcess, SpawnError, type StartSpec } from './managed-process.ts';
 import { ProcessSupervisor } from './process-supervisor.ts';
+import { alive } from '../test-support/process-alive.ts';
 
 const started: ManagedProcess[] = [];
 afterEach(async () => {
@@ -26,16 +26,6 @@ async function start(spec: StartSpec, handle = 1): Promise<ManagedProcess> {
   const proc = await ManagedProcess.start(handle, spec);
   started.push(proc);
   return proc;
-}
-
-/** True while the pid runs; a zombie (ended, not yet reaped by its new parent) is not alive. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 describe('ManagedProcess', () => {

@@ -12,21 +12,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { waitUntil } from '../../contracts/kit/wait-until.ts';
 import { ManagedProcess } from '../core/managed-process.ts';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../index.ts';
+import { alive } from '../test-support/process-alive.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
 // Processes, as the kernel sees them.
 
-/** True while the process exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Every living process below `pid`, found through the parent field of /proc/<pid>/stat. */
 function descendants(pid: number): number[] {

@@ -2,7 +2,6 @@
 // that hands over lines one by one as they arrive, so a test can assert on a log line while the
 // container that wrote it still runs.
 
-import { readFileSync } from 'node:fs';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
 
 export interface AgentBoxTarget {
@@ -175,15 +174,7 @@ export class NdjsonReader {
   }
 }
 
-/** True while the pid runs; a zombie (ended, not yet reaped) is not alive. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../../test-support/process-alive.ts';
 
 /** `name=123` lines a container printed, as numbers by name. */
 export function printedPids(lines: string[]): Record<string, number> {

@@ -2,7 +2,6 @@
 // that hands over events one by one as they arrive, so a test can assert on a line while the
 // process that wrote it still runs.
 
-import { readFileSync } from 'node:fs';
 import { randomAlphanumeric } from '../../core/ids.ts';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
 
@@ -191,15 +190,7 @@ function parseEvent(block: string): SseEvent {
   return event;
 }
 
-/** True while the pid runs; a zombie (ended, not yet reaped) is not alive. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../../test-support/process-alive.ts';
 
 /** Polls until `check` holds, for the few facts no API event reports (a pid vanishing). */
 export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
