@@ -3,6 +3,7 @@
 // container that wrote it still runs.
 
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
+import { HttpTestClient } from '../../test-support/http-test-client.ts';
 
 export interface AgentBoxTarget {
   emulator: Emulator;
@@ -44,24 +45,7 @@ export interface LogsJson {
 }
 
 /** Plain fetch against the AgentBox native API. */
-export class AgentBoxClient {
-  constructor(
-    readonly endpoint: string,
-    private readonly headers: Record<string, string> = {},
-  ) {}
-
-  withHeaders(headers: Record<string, string>): AgentBoxClient {
-    return new AgentBoxClient(this.endpoint, { ...this.headers, ...headers });
-  }
-
-  fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(this.endpoint + path, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string>) } });
-  }
-
-  postJson(path: string, body: unknown): Promise<Response> {
-    return this.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  }
-
+export class AgentBoxClient extends HttpTestClient {
   async create(poolName = 'default', extra: Record<string, unknown> = {}): Promise<SandboxJson> {
     const response = await this.postJson('/v1/sandboxes', { poolName, ...extra });
     if (response.status !== 201) throw new Error(`create answered ${response.status}: ${await response.text()}`);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
 import type { ProcessResponse } from './process-view.ts';
+import { HttpTestClient } from '../../test-support/http-test-client.ts';
 
 export interface BlaxelTarget {
   emulator: Emulator;
@@ -19,20 +20,7 @@ export async function startBlaxel(options: EmulatorOptions = {}): Promise<Blaxel
 }
 
 /** Plain fetch against one sandbox's process API. */
-export class SandboxClient {
-  constructor(
-    readonly base: string,
-    private readonly headers: Record<string, string> = {},
-  ) {}
-
-  withHeaders(headers: Record<string, string>): SandboxClient {
-    return new SandboxClient(this.base, { ...this.headers, ...headers });
-  }
-
-  fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(this.base + path, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string>) } });
-  }
-
+export class SandboxClient extends HttpTestClient {
   post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return this.fetch('/process', {
       method: 'POST',

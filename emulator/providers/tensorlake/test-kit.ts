@@ -4,6 +4,7 @@
 
 import { randomAlphanumeric } from '../../core/ids.ts';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
+import { HttpTestClient } from '../../test-support/http-test-client.ts';
 
 export interface TensorlakeTarget {
   emulator: Emulator;
@@ -37,24 +38,7 @@ export interface ProcessInfo {
 }
 
 /** Plain fetch against one sandbox's runtime API. */
-export class SandboxClient {
-  constructor(
-    readonly base: string,
-    private readonly headers: Record<string, string> = {},
-  ) {}
-
-  withHeaders(headers: Record<string, string>): SandboxClient {
-    return new SandboxClient(this.base, { ...this.headers, ...headers });
-  }
-
-  fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(this.base + path, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string>) } });
-  }
-
-  postJson(path: string, body: unknown): Promise<Response> {
-    return this.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  }
-
+export class SandboxClient extends HttpTestClient {
   async start(body: Record<string, unknown>): Promise<ProcessInfo> {
     const response = await this.postJson('/api/v1/processes', body);
     if (response.status !== 201) throw new Error(`start answered ${response.status}: ${await response.text()}`);
