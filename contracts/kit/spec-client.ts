@@ -3,7 +3,8 @@ import { operationsOf, type OperationObject } from '../../emulator/spec/openapi-
 import { ResponseValidator } from '../../emulator/spec/response-validator.ts';
 import type { CheckName, ResultRecorder } from './check-results.ts';
 import type { ContractTarget } from './contract-target.ts';
-import { FrameParser, framingOf, InvalidJson, StreamReader, type Framing, type StreamFrame } from './stream-reader.ts';
+import { splitFrames as splitUnits } from '../../emulator/spec/frame-splitter.ts';
+import { framingOf, InvalidJson, StreamReader, toStreamFrame, type Framing, type StreamFrame } from './stream-reader.ts';
 
 /** One surface of a provider: a document and the mount that serves it. */
 export interface SurfaceSpec {
@@ -266,6 +267,5 @@ function joinUrl(base: string, path: string): string {
 }
 
 function splitFrames(text: string, framing: Framing): StreamFrame[] {
-  const parser = new FrameParser(framing);
-  return [...parser.push(text), ...parser.end()];
+  return splitUnits(text, framing).map(toStreamFrame);
 }

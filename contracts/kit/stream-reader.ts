@@ -1,3 +1,5 @@
+import { FrameSplitter, type Framing, type FrameUnit } from '../../emulator/spec/frame-splitter.ts';
+
 /** One frame of a streamed answer, decoded by its media type. */
 export interface StreamFrame {
   /** The SSE event name, when the stream is SSE and the event has one. */
@@ -15,88 +17,13 @@ export class StreamTimeoutError extends Error {
   }
 }
 
-export type Framing = 'ndjson' | 'sse' | 'lines';
-
-export function framingOf(mediaType: string): Framing | undefined {
-  const type = mediaType.split(';')[0].trim().toLowerCase();
-  if (type === 'application/x-ndjson') return 'ndjson';
-  if (type === 'text/event-stream') return 'sse';
-  if (type === 'text/plain') return 'lines';
-  return undefined;
-}
-
-/** Cuts text into frames by the stream's framing: NDJSON lines, SSE events or text lines. */
-export class FrameParser {
-  private buffer = '';
-
-  constructor(private readonly framing: Framing) {}
-
-  push(text: string): StreamFrame[] {
-    this.buffer += text;
-    return this.split(false);
-  }
-
-  end(): StreamFrame[] {
-    return this.split(true);
-  }
-
-  private split(final: boolean): StreamFrame[] {
-    const out: StreamFrame[] = [];
-    if (this.framing === 'sse') {
-      let at: number;
-      while ((at = this.buffer.search(/\r?\n\r?\n/)) !== -1) {
-        const block = this.buffer.slice(0, at);
-        this.buffer = this.buffer.slice(at).replace(/^\r?\n\r?\n/, '');
-        pushDefined(out, sseBlock(block));
-      }
-      if (final && this.buffer.trim()) pushDefined(out, sseBlock(this.buffer));
-      if (final) this.buffer = '';
-      return out;
-    }
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) !== -1) {
-      pushDefined(out, this.line(this.buffer.slice(0, nl)));
-      this.buffer = this.buffer.slice(nl + 1);
-    }
-    if (final && this.buffer) {
-      pushDefined(out, this.line(this.buffer));
-      this.buffer = '';
-    }
-    return out;
-  }
-
-  private line(text: string): StreamFrame | undefined {
-    if (this.framing === 'lines') return { payload: text, raw: text };
-    if (!text.trim()) return undefined;
-    return { payload: parseJson(text), raw: text };
-  }
-}
-
-function sseBlock(block: string): StreamFrame | undefined {
-  let event: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (line.startsWith(':') || line === '') continue; // comments keep connections alive
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'event') event = value;
-    if (field === 'data') data.push(value);
-  }
-  if (data.length === 0 && event === undefined) return undefined;
-  return { event, payload: parseJson(data.join('\n')), raw: block };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return new InvalidJson(text);
-  }
-}
-
-function pushDefined<T>(list: T[], item: T | undefined): void {
-  if (item !== undefined) list.push(item);
+/**
+ * A contract frame from the splitter's unit: an NDJSON line or SSE data that is not JSON is kept
+ * as InvalidJson, so the check can say what arrived.
+ */
+export function toStreamFrame(unit: FrameUnit): StreamFrame {
+  const payload = unit.unreadable !== undefined ? new InvalidJson(unit.raw) : unit.payload;
+  return unit.event === undefined ? { payload, raw: unit.raw } : { event: unit.event, payload, raw: unit.raw };
 }
 
 /**
@@ -106,7 +33,7 @@ function pushDefined<T>(list: T[], item: T | undefined): void {
 export class StreamReader {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly decoder = new TextDecoder();
-  private readonly parser: FrameParser;
+  private readonly parser: FrameSplitter;
   private queue: StreamFrame[] = [];
   private ended = false;
   private pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
@@ -117,7 +44,7 @@ export class StreamReader {
     private readonly onFrame: (frame: StreamFrame) => void,
   ) {
     this.reader = body.getReader();
-    this.parser = new FrameParser(framing);
+    this.parser = new FrameSplitter(framing);
   }
 
   get done(): boolean {
@@ -180,11 +107,12 @@ export class StreamReader {
     const result = await Promise.race([this.pending, timeout]).finally(() => clearTimeout(timer));
     if (result === 'timeout') return;
     this.pending = undefined;
-    const frames = result.done
+    const units = result.done
       ? this.parser.push(this.decoder.decode()).concat(this.parser.end())
       : this.parser.push(this.decoder.decode(result.value, { stream: true }));
     if (result.done) this.ended = true;
-    for (const frame of frames) {
+    for (const unit of units) {
+      const frame = toStreamFrame(unit);
       this.queue.push(frame);
       this.onFrame(frame);
     }
@@ -195,3 +123,5 @@ export class StreamReader {
 export class InvalidJson {
   constructor(readonly text: string) {}
 }
+
+export { framingOf, type Framing } from '../../emulator/spec/frame-splitter.ts';
