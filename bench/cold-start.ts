@@ -16,7 +16,7 @@ async function coldStart(kind: 'emulator' | 'prism'): Promise<number> {
   let url: string;
   let stderr: () => string;
   if (kind === 'emulator') {
-    child = spawnTracked(process.execPath, ['--import', 'tsx', CLI, 'start', '--port', String(port), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawnTracked(process.execPath, [CLI, 'start', '--port', String(port), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let text = '';
     child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8').slice(0, 4096)));
     stderr = () => text;
@@ -38,7 +38,8 @@ async function coldStart(kind: 'emulator' | 'prism'): Promise<number> {
 /**
  * Cold start to the first answered request: spawn the CLI, poll GET of the process list every
  * 10 ms until it answers 200. The same for `prism mock` on the same document. One start of each
- * is discarded first (the OS page cache, tsx's transform cache).
+ * is discarded first: it warms the OS page cache, and for ours it rebuilds dist/cli.js if a
+ * source changed since the last build, and validates a document changed since the last start.
  */
 export async function coldStarts(config: BenchConfig): Promise<Check[]> {
   const ours: number[] = [];
@@ -66,7 +67,7 @@ export async function coldStarts(config: BenchConfig): Promise<Check[]> {
   const prismMs = median(prism);
   const rows: string[][] = [
     ['server', `spawn -> first 200 (median of ${config.coldStarts})`, 'each'],
-    ['emulator: node --import tsx emulator/cli.ts start --quiet', fmtMs(oursMs), ours.map(fmtMs).join(', ')],
+    ['emulator: node bin/sandbox-emulator.js start --quiet (npm start)', fmtMs(oursMs), ours.map(fmtMs).join(', ')],
     ['prism mock specs/blaxel.yaml', prism.length ? fmtMs(prismMs) : 'n/a', prism.length ? prism.map(fmtMs).join(', ') : (prismError ?? '')],
   ];
   out(table(rows));

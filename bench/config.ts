@@ -20,7 +20,7 @@ export interface BenchConfig {
   bareLogRuns: number;
   concurrency: number;
   concurrencyRounds: number;
-  /** Cold starts per server after one discarded start (tsx and the OS page cache warm up). */
+  /** Cold starts per server after one discarded start (the OS page cache warms up, a changed source is rebuilt). */
   coldStarts: number;
 }
 

@@ -157,9 +157,9 @@ describe('the CLI killed while processes run', () => {
   afterAll(() => rmSync(fifoDir, { recursive: true, force: true }));
 
   function startCli(): { child: ChildProcess; origin: Promise<string> } {
-    // Node itself, not npm: the signal must reach the emulator, not a wrapper. detached: its own
-    // process group, so the cleanup above reaches everything if the test fails.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'emulator', 'cli.ts'), 'start', '--port', '0', '--quiet'], {
+    // What `npm start` runs, without npm: the signal must reach the emulator, not a wrapper.
+    // detached: its own process group, so the cleanup above reaches everything if the test fails.
+    const child = spawn(process.execPath, [join(root, 'bin', 'sandbox-emulator.js'), 'start', '--port', '0', '--quiet'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

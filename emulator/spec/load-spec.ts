@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { OpenAPIDocument } from './openapi-types.ts';
+import { DEFAULT_VALIDATED_CACHE_DIR, readValidated, rememberValidated, validatedKey } from './validated-cache.ts';
 
 /** A document that could not be read, parsed, validated or dereferenced. */
 export class SpecLoadError extends Error {
@@ -10,7 +11,8 @@ export class SpecLoadError extends Error {
     readonly file: string,
     readonly fault: string,
   ) {
-    super(`Failed to load the OpenAPI document ${file}: ${fault}. Fix the document and load it again.`);
+    // swagger-parser's messages end with a period of their own.
+    super(`Failed to load the OpenAPI document ${file}: ${fault.replace(/\.+$/, '')}. Fix the document and load it again.`);
     this.name = 'SpecLoadError';
   }
 }
@@ -23,17 +25,39 @@ export interface LoadedSpec {
   document: OpenAPIDocument;
 }
 
+export interface LoadSpecOptions {
+  /**
+   * Where documents that validated are remembered, by a hash of their text. Default:
+   * node_modules/.cache/sandbox-emulator/validated/ of this project, because validation is most
+   * of the cost of a start and the documents rarely change between two. `false`: validate every
+   * time.
+   */
+  cacheDir?: string | false;
+}
+
 /**
  * Reads, validates and fully dereferences one OpenAPI 3.0 or 3.1 document.
  * Validation runs first so that a broken document is refused with the file and the fault,
- * rather than turning into a router with missing routes later on.
+ * rather than turning into a router with missing routes later on. A text that validated before
+ * (the same bytes, the same parser versions) is only dereferenced.
  */
-export async function loadSpec(file: string): Promise<LoadedSpec> {
+export async function loadSpec(file: string, options: LoadSpecOptions = {}): Promise<LoadedSpec> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new SpecLoadError(file, (error as Error).message);
+  }
+  const cacheDir = options.cacheDir ?? DEFAULT_VALIDATED_CACHE_DIR;
+  const cache = cacheDir === false ? undefined : { dir: cacheDir, key: validatedKey(text) };
+  const remembered = cache && (await readValidated(cache.dir, cache.key));
+  if (remembered) {
+    try {
+      const document = (await SwaggerParser.dereference(structuredClone(remembered) as never)) as unknown as OpenAPIDocument;
+      return { file, raw: remembered as OpenAPIDocument, document };
+    } catch (error) {
+      throw new SpecLoadError(file, faultOf(error));
+    }
   }
   let parsed: unknown;
   try {
@@ -45,14 +69,19 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
     throw new SpecLoadError(file, 'it does not hold an object');
   }
   const raw = structuredClone(parsed) as OpenAPIDocument;
+  let document: OpenAPIDocument;
   try {
     // validate() dereferences in place as well; give it its own copy so `raw` keeps its refs.
-    const document = (await SwaggerParser.validate(structuredClone(parsed) as never)) as unknown as OpenAPIDocument;
-    return { file, raw, document };
+    document = (await SwaggerParser.validate(structuredClone(parsed) as never)) as unknown as OpenAPIDocument;
   } catch (error) {
-    const message = (error as Error).message.replace(/\s+/g, ' ').trim();
-    throw new SpecLoadError(file, message);
+    throw new SpecLoadError(file, faultOf(error));
   }
+  if (cache) await rememberValidated(cache.dir, cache.key, parsed);
+  return { file, raw, document };
+}
+
+function faultOf(error: unknown): string {
+  return (error as Error).message.replace(/\s+/g, ' ').trim();
 }
 
 /** The short name of a spec file, for messages: `blaxel.yaml`. */

@@ -15,7 +15,7 @@ export interface CliOptions {
  * sends SIGTERM, which ends every process the emulator started.
  */
 export async function startHttpTarget(options: CliOptions = {}): Promise<ContractTarget> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', 'start', '--port', '0', '--quiet', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, ['bin/sandbox-emulator.js', 'start', '--port', '0', '--quiet', ...(options.args ?? [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
