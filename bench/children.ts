@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The project root: the CLI, specs/ and node_modules/ are found from here. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = join(ROOT, 'emulator', 'cli.ts');
+/** What `npm start` runs: the launcher of the CLI's bundle (bin/sandbox-emulator.js). */
+export const CLI = join(ROOT, 'bin', 'sandbox-emulator.js');
 export const PRISM_BIN = join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
 export const BLAXEL_SPEC = join(ROOT, 'specs', 'blaxel.yaml');
 
@@ -136,9 +137,9 @@ function awaitListening(child: ChildProcess, what: string, stderr: () => string,
   });
 }
 
-/** The emulator as users run it: `node --import tsx emulator/cli.ts start --port 0 --quiet ...`. */
+/** The emulator as users run it: `node bin/sandbox-emulator.js start --port 0 --quiet ...`, as `npm start` does. */
 export async function startEmulatorCli(extraArgs: string[] = []): Promise<RunningServer> {
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', CLI, 'start', '--port', '0', '--quiet', ...extraArgs], {
+  const child = spawnTracked(process.execPath, [CLI, 'start', '--port', '0', '--quiet', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr = collect(child);
@@ -184,4 +185,19 @@ export function spawnPrism(port: number): { child: ChildProcess; stderr: () => s
   );
   // Prism logs to stdout; both are kept (bounded) to say why, should it fail to start.
   return { child, stderr: collect(child, true) };
+}
+
+/** The bare node:http server piping a command's stdout into its answer: the ceiling of the log follow. */
+export async function startBarePipeServer(): Promise<RunningServer> {
+  const child = spawnTracked(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'bare-pipe-server.ts')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr = collect(child);
+  try {
+    const origin = await awaitListening(child, 'the bare pipe server', stderr);
+    return { child, pid: child.pid!, origin, stderr, stop: () => endChild(child) };
+  } catch (error) {
+    await endChild(child);
+    throw error;
+  }
 }

@@ -24,8 +24,22 @@ async function section(checks: Check[], name: string, run: () => Promise<Check[]
   out(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
+/** The benchmarks by the name that picks them: `npm run bench -- logs cold` runs those two. */
+const NAMES = ['exec', 'throughput', 'concurrency', 'logs', 'cold'] as const;
+type Name = (typeof NAMES)[number];
+
+function chosen(argv: string[]): Set<Name> {
+  const unknown = argv.filter((a) => !(NAMES as readonly string[]).includes(a));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown benchmark ${unknown.map((u) => `'${u}'`).join(', ')}. Pick from ${NAMES.join(', ')}, or none for all.\n`);
+    process.exit(2);
+  }
+  return new Set(argv.length > 0 ? (argv as Name[]) : NAMES);
+}
+
 async function main(): Promise<void> {
   endChildrenOnExit();
+  const wanted = chosen(process.argv.slice(2));
   const config = benchConfig();
   const started = performance.now();
   const checks: Check[] = [];
@@ -36,28 +50,38 @@ async function main(): Promise<void> {
   try {
     // One emulator process (the CLI, as users run it) for the request benchmarks; the log
     // benchmark starts its own, one per run, so that each peak RSS is that run's alone.
-    emulator = await startEmulatorCli();
-    const shared = emulator;
+    if (wanted.has('exec') || wanted.has('throughput') || wanted.has('concurrency')) {
+      emulator = await startEmulatorCli();
+      const shared = emulator;
 
-    heading(1, SECTIONS, `exec round trip: start a process and wait for its end, one at a time; median of ${config.execRounds} after ${config.execWarmup} warm-up rounds`);
-    await section(checks, 'exec round trip', () => execRoundTrip(config, shared));
+      if (wanted.has('exec')) {
+        heading(1, SECTIONS, `exec round trip: start a process and wait for its end, one at a time; median of ${config.execRounds} after ${config.execWarmup} warm-up rounds`);
+        await section(checks, 'exec round trip', () => execRoundTrip(config, shared));
+      }
+      if (wanted.has('throughput')) {
+        heading(2, SECTIONS, 'request throughput: GET of a finished process, validation on');
+        await section(checks, 'request throughput', () => requestThroughput(config, shared));
+      }
+      if (wanted.has('concurrency')) {
+        heading(3, SECTIONS, `concurrency: ${config.concurrency} processes started at once and awaited`);
+        await section(checks, 'concurrency', () => concurrency(config, shared));
+      }
 
-    heading(2, SECTIONS, 'request throughput: GET of a finished process, validation on');
-    await section(checks, 'request throughput', () => requestThroughput(config, shared));
+      const violations = shared.stderr().trim();
+      if (violations) out(`  ! the emulator wrote to stderr: ${violations.split('\n').slice(0, 3).join(' | ')}`);
+      await shared.stop();
+      emulator = undefined;
+    }
 
-    heading(3, SECTIONS, `concurrency: ${config.concurrency} processes started at once and awaited`);
-    await section(checks, 'concurrency', () => concurrency(config, shared));
+    if (wanted.has('logs')) {
+      heading(4, SECTIONS, `log throughput and memory: ${config.logSizesMiB.join(' and ')} MiB written to stdout, read through each follow stream`);
+      await section(checks, 'log throughput and memory', () => logFollow(config));
+    }
 
-    const violations = shared.stderr().trim();
-    if (violations) out(`  ! the emulator wrote to stderr: ${violations.split('\n').slice(0, 3).join(' | ')}`);
-    await shared.stop();
-    emulator = undefined;
-
-    heading(4, SECTIONS, `log throughput and memory: ${config.logSizesMiB.join(' and ')} MiB written to stdout, read through each follow stream`);
-    await section(checks, 'log throughput and memory', () => logFollow(config));
-
-    heading(5, SECTIONS, 'cold start: spawn to the first answered request');
-    await section(checks, 'cold start', () => coldStarts(config));
+    if (wanted.has('cold')) {
+      heading(5, SECTIONS, 'cold start: spawn to the first answered request');
+      await section(checks, 'cold start', () => coldStarts(config));
+    }
   } finally {
     await emulator?.stop();
     await endAll();

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { OutputChunk, StreamName } from './output-log.ts';
 
 /** A line of text, as the line-oriented providers (Tensorlake, AgentBox) report output. */
@@ -9,11 +10,23 @@ export interface TextLine {
   time: number;
   /** Sequence number of the chunk that completed the line. */
   seq: number;
+}
+
+/**
+ * The lines one chunk completed, of one stream. A process writing fast completes hundreds of
+ * lines per read; they stay together, so that a follow stream can frame them in one go.
+ */
+export interface LineBatch {
+  stream: StreamName;
+  /** When the chunk that completed the lines was read (ms since the epoch). */
+  time: number;
+  /** Sequence number of that chunk. */
+  seq: number;
   /**
-   * True when the line did not end with a newline: the process ended mid-line, or the line
-   * was longer than the limit and was cut into pieces.
+   * The lines, without their endings (`\n` or `\r\n`), in order; empty when the chunk completed
+   * none. A line longer than the limit comes as several pieces.
    */
-  partial: boolean;
+  texts: string[];
 }
 
 export interface LineSplitterOptions {
@@ -25,7 +38,7 @@ export interface LineSplitterOptions {
 }
 
 interface StreamState {
-  decoder: TextDecoder;
+  decoder: StringDecoder;
   carry: string;
   lastTime: number;
   lastSeq: number;
@@ -35,6 +48,9 @@ interface StreamState {
  * Turns chunks into lines, per stream. Bytes are decoded as UTF-8 with a streaming decoder,
  * so a character split across two reads is decoded whole; bytes that are not UTF-8 become
  * U+FFFD rather than vanishing.
+ *
+ * Node's StringDecoder, not TextDecoder: both replace bad bytes alike, but TextDecoder in
+ * streaming mode is several times slower, and this runs over every byte a process writes.
  */
 export class LineSplitter {
   private readonly max: number;
@@ -44,72 +60,76 @@ export class LineSplitter {
     this.max = options.maxLineLength ?? 1024 * 1024;
   }
 
-  push(chunk: OutputChunk): TextLine[] {
+  /** The lines this chunk completed (possibly none). */
+  push(chunk: OutputChunk): LineBatch {
     const st = this.stateOf(chunk.stream);
     st.lastTime = chunk.time;
     st.lastSeq = chunk.seq;
-    st.carry += st.decoder.decode(chunk.data, { stream: true });
-    return this.drain(chunk.stream, st);
+    return { stream: chunk.stream, time: chunk.time, seq: chunk.seq, texts: this.drain(st, st.decoder.write(chunk.data)) };
   }
 
-  /** Flushes what is left of every stream: the last line of a process that ended mid-line. */
-  end(): TextLine[] {
-    const out: TextLine[] = [];
+  /** Flushes what is left of every stream (the last line of a process that ended mid-line), by seq. */
+  end(): LineBatch[] {
+    const out: LineBatch[] = [];
     for (const [stream, st] of this.state) {
-      st.carry += st.decoder.decode();
-      out.push(...this.drain(stream, st));
-      if (st.carry.length > 0) {
-        out.push({ stream, text: st.carry, time: st.lastTime, seq: st.lastSeq, partial: true });
-        st.carry = '';
-      }
+      const rest = st.carry + st.decoder.end();
+      st.carry = '';
+      if (rest.length > 0) out.push({ stream, time: st.lastTime, seq: st.lastSeq, texts: this.pieces(rest) });
     }
     return out.sort((a, b) => a.seq - b.seq);
   }
 
-  private drain(stream: StreamName, st: StreamState): TextLine[] {
-    const out: TextLine[] = [];
-    let start = 0;
-    for (;;) {
-      const nl = st.carry.indexOf('\n', start);
-      if (nl === -1) break;
-      let text = st.carry.slice(start, nl);
-      if (text.endsWith('\r')) text = text.slice(0, -1);
-      out.push(...this.cut(stream, text, st, false));
-      start = nl + 1;
+  private drain(st: StreamState, text: string): string[] {
+    const lastNewline = text.lastIndexOf('\n');
+    let texts: string[];
+    if (lastNewline === -1) {
+      st.carry += text;
+      texts = [];
+    } else {
+      // Every complete line at once: one split instead of a search and a slice per line.
+      const block = st.carry + text.slice(0, lastNewline);
+      st.carry = text.slice(lastNewline + 1);
+      texts = block.split('\n');
+      if (block.includes('\r')) texts = texts.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+      if (block.length > this.max) texts = texts.flatMap((line) => this.pieces(line));
     }
-    st.carry = st.carry.slice(start);
     while (st.carry.length > this.max) {
-      out.push({ stream, text: st.carry.slice(0, this.max), time: st.lastTime, seq: st.lastSeq, partial: true });
+      texts.push(st.carry.slice(0, this.max));
       st.carry = st.carry.slice(this.max);
     }
-    return out;
+    return texts;
   }
 
-  private cut(stream: StreamName, text: string, st: StreamState, partial: boolean): TextLine[] {
-    const out: TextLine[] = [];
-    while (text.length > this.max) {
-      out.push({ stream, text: text.slice(0, this.max), time: st.lastTime, seq: st.lastSeq, partial: true });
-      text = text.slice(this.max);
-    }
-    out.push({ stream, text, time: st.lastTime, seq: st.lastSeq, partial });
+  private pieces(line: string): string[] {
+    if (line.length <= this.max) return [line];
+    const out: string[] = [];
+    for (let at = 0; at < line.length; at += this.max) out.push(line.slice(at, at + this.max));
     return out;
   }
 
   private stateOf(stream: StreamName): StreamState {
     let st = this.state.get(stream);
     if (!st) {
-      st = { decoder: new TextDecoder('utf-8', { fatal: false }), carry: '', lastTime: 0, lastSeq: -1 };
+      st = { decoder: new StringDecoder('utf8'), carry: '', lastTime: 0, lastSeq: -1 };
       this.state.set(stream, st);
     }
     return st;
   }
 }
 
+/** The lines of a batch, one by one. */
+export function linesOf(batch: LineBatch): TextLine[] {
+  return batch.texts.map((text) => ({ stream: batch.stream, text, time: batch.time, seq: batch.seq }));
+}
+
 /** All complete and trailing lines of a list of chunks, in merged order. */
 export function splitLines(chunks: Iterable<OutputChunk>, options?: LineSplitterOptions): TextLine[] {
   const splitter = new LineSplitter(options);
   const out: TextLine[] = [];
-  for (const chunk of chunks) out.push(...splitter.push(chunk));
-  out.push(...splitter.end());
+  const add = (batch: LineBatch) => {
+    for (const text of batch.texts) out.push({ stream: batch.stream, text, time: batch.time, seq: batch.seq });
+  };
+  for (const chunk of chunks) add(splitter.push(chunk));
+  for (const batch of splitter.end()) add(batch);
   return out;
 }

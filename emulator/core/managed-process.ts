@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { OutputLog } from './output-log.ts';
+import { groupEnded } from './process-group.ts';
 
 /** What to run, already translated from a provider's request. */
 export interface StartSpec {
@@ -226,6 +227,8 @@ export class ManagedProcess {
       // Already gone.
     }
     await this.ended;
+    // The leader's exit is an event; a background child that outlived it gives none.
+    await groupEnded(this.pid);
   }
 }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { OutputLog } from './output-log.ts';
-import { splitLines } from './line-splitter.ts';
 
 describe('OutputLog', () => {
   it('keeps the exact interleaving of both streams in sequence order', () => {
@@ -49,33 +48,5 @@ describe('OutputLog', () => {
     const next = iterator.next();
     controller.abort();
     await expect(next).resolves.toEqual({ done: true, value: undefined });
-  });
-});
-
-describe('splitLines', () => {
-  it('splits per stream, keeps a last line without newline, and decodes UTF-8 split across reads', () => {
-    const log = new OutputLog({ capBytes: 1024 });
-    const euro = Buffer.from('€');
-    log.append('stdout', Buffer.concat([Buffer.from('x'), euro.subarray(0, 1)]));
-    log.append('stderr', Buffer.from('err\r\n'));
-    log.append('stdout', Buffer.concat([euro.subarray(1), Buffer.from('\ntail')]));
-    const lines = splitLines(log.chunks());
-    expect(lines.map((l) => [l.stream, l.text, l.partial])).toEqual([
-      ['stderr', 'err', false],
-      ['stdout', 'x€', false],
-      ['stdout', 'tail', true],
-    ]);
-  });
-
-  it('turns bytes that are not UTF-8 into U+FFFD instead of dropping them', () => {
-    const log = new OutputLog({ capBytes: 1024 });
-    log.append('stdout', Buffer.from([0x61, 0xff, 0x62, 0x0a]));
-    expect(splitLines(log.chunks())[0].text).toBe('a\ufffdb');
-  });
-
-  it('cuts a line longer than the limit into pieces rather than buffering it whole', () => {
-    const log = new OutputLog({ capBytes: 1024 });
-    log.append('stdout', Buffer.from('abcdefghij\n'));
-    expect(splitLines(log.chunks(), { maxLineLength: 4 }).map((l) => l.text)).toEqual(['abcd', 'efgh', 'ij']);
   });
 });

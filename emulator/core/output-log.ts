@@ -189,9 +189,10 @@ export class OutputLog {
         this.heldBytes[stream] -= head.data.length;
         this.droppedBytes[stream] += head.data.length;
       } else {
-        // Trim the head chunk in place so exactly `capBytes` stay held.
-        // Copy: a view would keep the whole original buffer alive and defeat the cap.
-        list[0] = { ...head, data: Buffer.from(head.data.subarray(excess)) };
+        // Trim the head chunk so exactly `capBytes` stay counted. A view, not a copy: it keeps
+        // the rest of one read's buffer (at most 64 KiB) alive until the chunk goes, where a copy
+        // cost a memcpy of nearly every byte a process writes once its output passes the cap.
+        list[0] = { ...head, data: head.data.subarray(excess) };
         this.heldBytes[stream] -= excess;
         this.droppedBytes[stream] += excess;
       }

@@ -61,7 +61,8 @@ export function describeFaults(transport: FaultTransport): void {
 
     it('cutAfterFrames cuts a Blaxel logs stream: exactly N lines, then an error, and the follower is released', async () => {
       const box = blaxel();
-      await box.exec({ command: 'for i in $(seq 1 200); do echo line-$i; done; sleep 30', name: 'chatty' });
+      // One write of 200 lines: the cut falls inside the frames of one read.
+      await box.exec({ command: "printf 'line-%s\\n' $(seq 1 200); sleep 30", name: 'chatty' });
       const watch = watchStreamRelease(target.app, 'blaxel-sandbox', 'streamProcessLogs');
       try {
         target.faults.add({ match: { operationId: 'streamProcessLogs' }, cutAfterFrames: 5 });
@@ -77,7 +78,8 @@ export function describeFaults(transport: FaultTransport): void {
 
     it('cutAfterFrames cuts a Tensorlake follow: exactly N events, then an error (no eof), and the follower is released', async () => {
       const box = tensorlake();
-      const proc = await box.sh('for i in $(seq 1 200); do echo line-$i; done');
+      // One write of 200 lines: the cut falls inside the frames of one read.
+      const proc = await box.sh("printf 'line-%s\\n' $(seq 1 200)");
       const watch = watchStreamRelease(target.app, 'tensorlake-runtime', 'sandbox_process_output_follow');
       try {
         target.faults.add({ match: { path: '/output/follow$' }, cutAfterFrames: 3, times: 1 });

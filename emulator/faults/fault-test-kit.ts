@@ -4,7 +4,7 @@
 
 import type { EmulatorApp } from '../app.ts';
 import { createEmulator } from '../index.ts';
-import type { EmuResponse, Frame } from '../spec/pipeline.ts';
+import type { EmuResponse, StreamItem } from '../spec/pipeline.ts';
 import { setupEmulator } from '../transports/msw/setup-emulator.ts';
 import type { FaultController } from './fault-injector.ts';
 
@@ -193,7 +193,7 @@ export function watchStreamRelease(app: EmulatorApp, mountId: string, operationI
     const response = await original(ctx);
     if (response.body?.kind !== 'stream') return response;
     const frames = response.body.frames;
-    async function* watched(): AsyncGenerator<Frame> {
+    async function* watched(): AsyncGenerator<StreamItem> {
       try {
         yield* frames;
       } finally {

@@ -1,4 +1,5 @@
-import type { EmuResponse, Frame } from '../spec/pipeline.ts';
+import type { EmuResponse, Frame, FrameBatch, StreamItem } from '../spec/pipeline.ts';
+import { jsonLineBatch } from './line-frames.ts';
 
 // Small constructors for answers, so handlers read as what they answer rather than how.
 
@@ -14,7 +15,7 @@ export function empty(status: number, headers: Record<string, string> = {}): Emu
   return { status, headers };
 }
 
-export function stream(status: number, contentType: string, frames: AsyncIterable<Frame>, headers: Record<string, string> = {}): EmuResponse {
+export function stream(status: number, contentType: string, frames: AsyncIterable<StreamItem>, headers: Record<string, string> = {}): EmuResponse {
   return {
     status,
     headers: { 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...headers },
@@ -36,4 +37,14 @@ export function sseFrame(value: unknown, event?: string): Frame {
 /** An SSE comment line, which clients ignore: keeps idle connections open through proxies. */
 export function sseComment(textValue: string): Frame {
   return { data: `: ${textValue}\n\n` };
+}
+
+/** The `output`-style SSE events of a batch of lines (see jsonLineBatch); data-only when `event` is not given. */
+export function sseLines(lines: readonly string[], build: (line: string) => object, event?: string): FrameBatch | undefined {
+  return jsonLineBatch(lines, build, { before: event ? `event: ${event}\ndata: ` : 'data: ', after: '\n\n' });
+}
+
+/** The NDJSON entries of a batch of lines (see jsonLineBatch). */
+export function ndjsonLines(lines: readonly string[], build: (line: string) => object): FrameBatch | undefined {
+  return jsonLineBatch(lines, build, { before: '', after: '\n' });
 }

@@ -2,6 +2,7 @@
 // finding that is not fixed yet goes here as `it.fails` (it passes while the finding stands),
 // with its entry in known-findings.ts, until its fix lands.
 
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../index.ts';
 import { KNOWN_FINDINGS } from './known-findings.ts';
@@ -53,6 +54,20 @@ describe('findings of the fuzzing, each pinned by one request', () => {
   it('blaxel-create-lone-surrogate-name-500: a sandbox name with a lone surrogate gets a declared answer, not a 500', async () => {
     const answer = await send('/blaxel/v0/sandboxes', json({ metadata: { name: 'x\udf43' } }));
     expect([200, 400]).toContain(answer.status);
+  });
+
+  it('request-target-double-slash-crash: a request target of `//` gets a 400, and the emulator goes on serving', async () => {
+    // fetch would normalise the target; this one goes on the wire as written.
+    const { port } = new URL(emulator.urls.origin);
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET // HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('close', () => resolve(text.split('\r\n')[0]));
+      socket.on('error', reject);
+    });
+    expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect((await send('/agentbox/ping')).status).toBe(200);
   });
 
   it('blaxel-create-races-first-use-500: a create racing a first-use call answers 200 or 409, never 500', async () => {

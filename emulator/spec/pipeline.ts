@@ -21,11 +21,52 @@ export interface Frame {
   payload?: unknown;
 }
 
+/**
+ * Several frames of a stream at once: the lines of one output chunk. A process writing fast
+ * completes hundreds of lines per read, and one item per line cost a trip through every async
+ * layer (provider, check, transport) per line. A batch travels as one item and is rendered in
+ * one go, while checks and cuts still count its frames one by one.
+ */
+export interface FrameBatch {
+  /** How many frames the batch holds; at least one. */
+  readonly count: number;
+  /** The bytes of all its frames, in order. */
+  readonly data: string;
+  /** The bytes of the first n frames, for a cut that falls inside the batch. */
+  head(n: number): string;
+  /** The payload of frame i (0 <= i < count), built when the check asks for it. */
+  payload(i: number): unknown;
+  /**
+   * Where the payloads differ, when they differ only in one string: its path of property names
+   * ([] for a payload that is itself the string). When the frame schema cannot tell one string
+   * from another there, the check judges one frame for all.
+   */
+  readonly varies?: readonly string[];
+}
+
+/** What a stream yields: a frame, or a batch of them. */
+export type StreamItem = Frame | FrameBatch;
+
+export function isBatch(item: StreamItem): item is FrameBatch {
+  return 'count' in item;
+}
+
+/** How many frames an item holds: what a cut counts. */
+export function framesIn(item: StreamItem): number {
+  return isBatch(item) ? item.count : 1;
+}
+
+/** The bytes of the first n frames of an item (n >= framesIn(item) gives them all). */
+export function headOf(item: StreamItem, n: number): string | Uint8Array {
+  if (!isBatch(item)) return item.data;
+  return n >= item.count ? item.data : item.head(n);
+}
+
 export type EmuBody =
   | { kind: 'json'; value: unknown }
   | { kind: 'text'; value: string }
   | { kind: 'bytes'; value: Uint8Array }
-  | { kind: 'stream'; frames: AsyncIterable<Frame> };
+  | { kind: 'stream'; frames: AsyncIterable<StreamItem> };
 
 export interface EmuResponse {
   status: number;
@@ -142,7 +183,10 @@ export async function dispatch(mount: Mount, request: EmuRequest, options: Dispa
       headers: request.headers,
       body,
       rawBody: request.body,
-      signal: request.signal,
+      // Read when the handler reads it: a transport may build the signal only on demand.
+      get signal() {
+        return request.signal;
+      },
       vars: options.vars,
       urlFor: options.urlFor,
     });
@@ -195,21 +239,43 @@ async function* checkedFrames(
   match: MatchedOperation,
   status: number,
   mediaType: string,
-  frames: AsyncIterable<Frame>,
+  frames: AsyncIterable<StreamItem>,
   options: DispatchOptions,
-): AsyncGenerator<Frame> {
+): AsyncGenerator<StreamItem> {
   // Looked up once per stream, not per frame: a follow sends a frame per line.
   const check = mount.validator.valueChecker(match.operationId, status, mediaType);
-  for await (const frame of frames) {
-    if (frame.payload !== undefined) {
-      const violations = check(frame.payload);
+  const blind = new Map<string, boolean>();
+  const blindAt = (path: readonly string[]) => {
+    const key = path.join('\u0000');
+    let answer = blind.get(key);
+    if (answer === undefined) blind.set(key, (answer = mount.validator.blindToStringAt(match.operationId, status, mediaType, path)));
+    return answer;
+  };
+  const report = (violations: ResponseViolation[]) => {
+    for (const v of violations) options.onViolation({ ...v, message: `stream frame: ${v.message}` });
+  };
+  for await (const item of frames) {
+    if (isBatch(item)) {
+      // Every frame of a batch is checked, or one for all when they differ only where the schema
+      // cannot tell them apart. In strict mode the frames before a bad one still go.
+      const judged = item.varies && blindAt(item.varies) ? 1 : item.count;
+      for (let i = 0; i < judged; i++) {
+        const violations = check(item.payload(i));
+        if (violations.length === 0) continue;
+        report(violations);
+        if (!options.strict) continue;
+        if (i > 0) yield { count: i, data: item.head(i), head: (n) => item.head(n), payload: (k) => item.payload(k) };
+        return;
+      }
+    } else if (item.payload !== undefined) {
+      const violations = check(item.payload);
       if (violations.length > 0) {
-        for (const v of violations) options.onViolation({ ...v, message: `stream frame: ${v.message}` });
+        report(violations);
         // Headers are gone already; in strict mode the stream stops at the bad frame so the
         // client sees a cut, and the violation is on record for the test to fail on.
         if (options.strict) return;
       }
     }
-    yield frame;
+    yield item;
   }
 }

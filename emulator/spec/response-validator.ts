@@ -1,6 +1,7 @@
 import type { Ajv, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { createSchemaAjv } from './schema-ajv.ts';
+import { blindToStringAt } from './string-blind.ts';
 import type { LoadedSpec } from './load-spec.ts';
 import { operationsOf, type JsonSchema, type OperationObject } from './openapi-types.ts';
 
@@ -22,6 +23,8 @@ export class ResponseValidator {
   private readonly ajv: Ajv | Ajv2020;
   private readonly operations = new Map<string, OperationObject>();
   private readonly compiled = new Map<string, ValidateFunction>();
+  /** valueChecker of each operation, status and media type, kept: validateValue runs once per answer. */
+  private readonly checkers = new Map<string, (value: unknown) => ResponseViolation[]>();
 
   constructor(readonly spec: LoadedSpec) {
     this.ajv = createSchemaAjv(spec.document.openapi);
@@ -72,7 +75,10 @@ export class ResponseValidator {
 
   /** Checks one value (a JSON body, or one stream frame's payload) against the media schema. */
   validateValue(operationId: string, status: number, mediaType: string, value: unknown): ResponseViolation[] {
-    return this.valueChecker(operationId, status, mediaType)(value);
+    const key = `${operationId} ${status} ${mediaType}`;
+    let check = this.checkers.get(key);
+    if (!check) this.checkers.set(key, (check = this.valueChecker(operationId, status, mediaType)));
+    return check(value);
   }
 
   /**
@@ -101,6 +107,15 @@ export class ResponseValidator {
         message: `body${e.instancePath.replaceAll('/', '.')} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`,
       }));
     };
+  }
+
+  /**
+   * True when the schema of this answer cannot tell one string from another at `path` (see
+   * blindToStringAt): payloads that differ only there get the same verdict.
+   */
+  blindToStringAt(operationId: string, status: number, mediaType: string, path: readonly string[]): boolean {
+    const schema = this.schemaFor(operationId, status, mediaType);
+    return schema ? blindToStringAt(schema, path) : false;
   }
 
   private responseFor(operationId: string, status: number) {

@@ -1,4 +1,4 @@
-import { LineSplitter, splitLines, type TextLine } from '../../core/line-splitter.ts';
+import { LineSplitter, splitLines, type LineBatch, type TextLine } from '../../core/line-splitter.ts';
 import type { ContainerRun } from './sandbox-store.ts';
 
 /** One line of a container's log, as the kubelet keeps it: both streams, in the order written. */
@@ -35,27 +35,55 @@ export function snapshotContainerLog(run: ContainerRun): ContainerLogSnapshot {
   };
 }
 
+/** Lines of a container's log completed by one read, all with that read's time. */
+export interface ContainerLines {
+  container: string;
+  time: number;
+  texts: string[];
+}
+
 /**
- * `tail -f` of a container's log: the last `tail` lines held (all when tail <= 0), then each line
- * as it is completed, until the container has ended and its output is drained, or the signal
- * aborts. One splitter runs over backlog and live chunks, so a line half written when the follow
- * starts comes out whole.
+ * `tail -f` of a container's log: the last `tail` lines held (all when tail <= 0), then the lines
+ * of each read as they are completed, until the container has ended and its output is drained,
+ * or the signal aborts. One splitter runs over backlog and live chunks, so a line half written
+ * when the follow starts comes out whole. Empty lines are left out, as the server does.
  */
-export async function* followContainerLog(run: ContainerRun, tail: number, signal: AbortSignal): AsyncGenerator<ContainerLine> {
+export async function* followContainerLog(run: ContainerRun, tail: number, signal: AbortSignal): AsyncGenerator<ContainerLines> {
   const log = run.process.output;
   const splitter = new LineSplitter();
   const held = log.chunks();
   const ended = log.closed;
-  const backlog: TextLine[] = [];
-  for (const chunk of held) backlog.push(...splitter.push(chunk));
-  if (ended) backlog.push(...splitter.end());
-  const wanted = backlog.filter((line) => line.text !== '');
-  for (const line of tail > 0 ? wanted.slice(-tail) : wanted) yield toLine(run.name, line);
+  const backlog: ContainerLines[] = [];
+  for (const chunk of held) backlog.push(linesOf(run.name, splitter.push(chunk)));
+  if (ended) for (const rest of splitter.end()) backlog.push(linesOf(run.name, rest));
+  yield* lastLines(backlog, tail > 0 ? tail : Infinity);
   if (ended) return;
   const fromSeq = held.length > 0 ? held[held.length - 1].seq + 1 : 0;
   for await (const chunk of log.follow({ fromSeq, signal })) {
-    for (const line of splitter.push(chunk)) if (line.text !== '') yield toLine(run.name, line);
+    const lines = linesOf(run.name, splitter.push(chunk));
+    if (lines.texts.length > 0) yield lines;
   }
   if (signal.aborted) return;
-  for (const line of splitter.end()) if (line.text !== '') yield toLine(run.name, line);
+  for (const rest of splitter.end()) {
+    const lines = linesOf(run.name, rest);
+    if (lines.texts.length > 0) yield lines;
+  }
+}
+
+function linesOf(container: string, batch: LineBatch): ContainerLines {
+  const texts = batch.texts.includes('') ? batch.texts.filter((text) => text !== '') : batch.texts;
+  return { container, time: batch.time, texts };
+}
+
+/** The last `count` lines of the batches, still grouped by read. */
+function lastLines(batches: ContainerLines[], count: number): ContainerLines[] {
+  const out: ContainerLines[] = [];
+  let left = count;
+  for (let i = batches.length - 1; i >= 0 && left > 0; i--) {
+    const { texts } = batches[i];
+    if (texts.length === 0) continue;
+    out.push(texts.length <= left ? batches[i] : { ...batches[i], texts: texts.slice(texts.length - left) });
+    left -= texts.length;
+  }
+  return out.reverse();
 }

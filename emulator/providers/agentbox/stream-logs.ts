@@ -1,5 +1,5 @@
-import type { Frame, Handler, HandlerContext } from '../../spec/pipeline.ts';
-import { ndjsonFrame } from '../respond.ts';
+import type { Frame, Handler, HandlerContext, StreamItem } from '../../spec/pipeline.ts';
+import { ndjsonFrame, ndjsonLines } from '../respond.ts';
 import { followContainerLog } from './container-log.ts';
 import type { AgentBoxContext } from './context.ts';
 import { isRuntimeSource, resolveLogTarget } from './log-target.ts';
@@ -15,7 +15,7 @@ export function streamLogsHandler(ctx: AgentBoxContext): Handler {
   return (request) => ndjson(streamFrames(ctx, request));
 }
 
-async function* streamFrames(ctx: AgentBoxContext, request: HandlerContext): AsyncGenerator<Frame> {
+async function* streamFrames(ctx: AgentBoxContext, request: HandlerContext): AsyncGenerator<StreamItem> {
   const source = isRuntimeSource(request.query.get('source')) ? 'runtime' : 'live';
   const target = resolveLogTarget(ctx, request.params.sandboxId, request.query);
   if (target.kind === 'not-found') {
@@ -30,15 +30,18 @@ async function* streamFrames(ctx: AgentBoxContext, request: HandlerContext): Asy
     return;
   }
   const { record, run, tail } = target;
-  for await (const line of followContainerLog(run, tail, request.signal)) {
-    yield ndjsonFrame({
-      _timestamp: new Date(line.time).toISOString(),
-      container_name: line.container,
-      log: line.text,
+  for await (const lines of followContainerLog(run, tail, request.signal)) {
+    // One entry per line; the lines of one read share their time, formatted once.
+    const _timestamp = new Date(lines.time).toISOString();
+    const entries = ndjsonLines(lines.texts, (log) => ({
+      _timestamp,
+      container_name: lines.container,
+      log,
       pod_name: record.podName,
       namespace_name: record.namespace,
       node_name: NODE_NAME,
-    });
+    }));
+    if (entries) yield entries;
   }
   if (request.signal.aborted) return;
   yield metaLine('live', record.podName);

@@ -15,9 +15,12 @@ export const GIN_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
 };
 
+const GIN_JSON_HEADERS: Readonly<Record<string, string>> = { ...GIN_HEADERS, 'content-type': 'application/json; charset=utf-8' };
+
 /** gin's c.JSON: the charset is part of the content type. */
 export function ginJson(status: number, value: unknown): EmuResponse {
-  return json(status, value, { ...GIN_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+  // json() copies the headers into the answer; the shared object itself is never handed out.
+  return json(status, value, GIN_JSON_HEADERS);
 }
 
 /** Every error of every route is `{error}`. */

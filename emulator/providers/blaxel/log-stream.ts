@@ -1,6 +1,7 @@
-import { LineSplitter, type TextLine } from '../../core/line-splitter.ts';
+import { LineSplitter, type LineBatch } from '../../core/line-splitter.ts';
 import type { StreamName } from '../../core/output-log.ts';
-import type { Frame } from '../../spec/pipeline.ts';
+import type { Frame, FrameBatch, StreamItem } from '../../spec/pipeline.ts';
+import { textLineBatch } from '../line-frames.ts';
 import type { ProcessEntry } from './process-entry.ts';
 import { processEvents } from './process-events.ts';
 import { TRUNCATION_MARKER } from './output-text.ts';
@@ -20,7 +21,7 @@ export interface LogStreamOptions {
  * first what the process already wrote, then live output, control lines unprefixed. The
  * stream ends once the process has ended and its output is drained.
  */
-export async function* logStreamFrames(entry: ProcessEntry, options: LogStreamOptions): AsyncGenerator<Frame> {
+export async function* logStreamFrames(entry: ProcessEntry, options: LogStreamOptions): AsyncGenerator<StreamItem> {
   const log = entry.proc.output;
   const backlogEnd = log.nextSeq;
   if (log.dropped('stdout') > 0 || log.dropped('stderr') > 0) yield line(`stdout:${TRUNCATION_MARKER.trimEnd()}`);
@@ -43,7 +44,7 @@ export async function* logStreamFrames(entry: ProcessEntry, options: LogStreamOp
         const text = decoders[chunk.stream].decode(chunk.data, { stream: true });
         if (text) yield { data: `${chunk.stream}:${text}`, payload: `${chunk.stream}:${text}` };
       } else {
-        yield* prefixedLines(splitter.push(chunk));
+        yield* prefixedLines([splitter.push(chunk)]);
       }
     }
   }
@@ -51,8 +52,12 @@ export async function* logStreamFrames(entry: ProcessEntry, options: LogStreamOp
   yield* prefixedLines(splitter.end());
 }
 
-function* prefixedLines(lines: TextLine[]): Generator<Frame> {
-  for (const l of lines) yield line(`${l.stream}:${l.text}`);
+/** `stdout:<line>` per line; the lines of one read go as one batch. */
+function* prefixedLines(batches: LineBatch[]): Generator<FrameBatch> {
+  for (const { texts, stream } of batches) {
+    const batch = textLineBatch(texts, `${stream}:`);
+    if (batch) yield batch;
+  }
 }
 
 /** One line of the stream; the payload (what the document's `type: string` describes) has no newline. */

@@ -43,4 +43,33 @@ describe('output text', () => {
     expect(streamText(l, 'stdout', 4)).toBe(`${TRUNCATION_MARKER}éé`);
     expect(streamText(l, 'stdout', 3)).toBe(`${TRUNCATION_MARKER}é`);
   });
+
+  it('shows new output at once, though texts of an unchanged log are not built again', () => {
+    const l = log();
+    l.append('stdout', Buffer.from('a\n'));
+    expect(mergedText(l, 100)).toBe('a\n');
+    expect(mergedText(l, 100)).toBe('a\n');
+    expect(streamText(l, 'stdout', 100)).toBe('a\n');
+    l.append('stderr', Buffer.from('b\n'));
+    expect(mergedText(l, 100)).toBe('a\nb\n');
+    expect(streamText(l, 'stderr', 100)).toBe('b\n');
+    expect(mergedText(l, 1)).toBe(`${TRUNCATION_MARKER}\n\n`);
+  });
+
+  it('decodes a character split at the end of one call apart from the next call', () => {
+    const l = log();
+    l.append('stdout', Buffer.from('é').subarray(0, 1));
+    expect(mergedText(l, 100)).toBe('\uFFFD');
+    const other = log();
+    other.append('stdout', Buffer.from('x'));
+    expect(mergedText(other, 100)).toBe('x');
+  });
+
+  it('builds the texts of a log of more than 16 KiB each time, alike', () => {
+    const l = log();
+    l.append('stdout', Buffer.alloc(20_000, 0x61));
+    expect(streamText(l, 'stdout', 1 << 20)).toBe('a'.repeat(20_000));
+    l.append('stdout', Buffer.from('b'));
+    expect(mergedText(l, 1 << 20)).toBe(`${'a'.repeat(20_000)}b`);
+  });
 });

@@ -5,6 +5,10 @@ export const TRUNCATION_MARKER = '[... truncated, see the process log file for t
 
 /** The last `maxBytes` of one stream, with the marker in front when anything was left out. */
 export function streamText(log: OutputLog, stream: StreamName, maxBytes: number): string {
+  return remembered(log, `${stream} ${maxBytes}`, () => buildStreamText(log, stream, maxBytes));
+}
+
+function buildStreamText(log: OutputLog, stream: StreamName, maxBytes: number): string {
   const held = log.bytes(stream);
   const skip = Math.max(0, held.length - maxBytes);
   const cut = log.dropped(stream) > 0 || skip > 0;
@@ -17,6 +21,10 @@ export function streamText(log: OutputLog, stream: StreamName, maxBytes: number)
  * `streamText`, with one marker in front when either stream was cut.
  */
 export function mergedText(log: OutputLog, maxBytes: number): string {
+  return remembered(log, `merged ${maxBytes}`, () => buildMergedText(log, maxBytes));
+}
+
+function buildMergedText(log: OutputLog, maxBytes: number): string {
   const skip = { stdout: 0, stderr: 0 };
   let cut = false;
   for (const stream of STREAMS) {
@@ -24,8 +32,10 @@ export function mergedText(log: OutputLog, maxBytes: number): string {
     if (skip[stream] > 0 || log.dropped(stream) > 0) cut = true;
   }
   // One decoder per stream: a character split across two reads of one stream is decoded whole
-  // even when the other stream wrote in between.
-  const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  // even when the other stream wrote in between. Shared between calls (this one runs to its end
+  // without yielding, and ends flushed); a flush first clears what a failed call could leave.
+  const decoders = STREAM_DECODERS;
+  for (const stream of STREAMS) decoders[stream].decode();
   const started = { stdout: false, stderr: false };
   let text = '';
   for (const chunk of log.chunks()) {
@@ -58,6 +68,58 @@ function startOfCharacter(data: Buffer, offset: number): number {
   return at;
 }
 
+/** Decoders made once: a TextDecoder per call was a visible cost of every GET /process. */
+const UTF8 = new TextDecoder();
+const STREAM_DECODERS: Record<StreamName, TextDecoder> = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+
 function utf8(data: Buffer): string {
-  return new TextDecoder().decode(data);
+  return UTF8.decode(data);
+}
+
+/**
+ * Logs holding more than this are decoded on every call: the texts built from a log stay in
+ * memory as long as the log, so only small ones (most commands' output) are kept.
+ */
+const REMEMBER_BYTES = 16 * 1024;
+
+/** The texts built from a log, valid while it is in the same state (see remembered). */
+interface Built {
+  nextSeq: number;
+  held: [number, number];
+  dropped: [number, number];
+  texts: Map<string, string>;
+}
+
+const built = new WeakMap<OutputLog, Built>();
+
+/**
+ * A text built from a log, built again only when the log changed: a client polling a finished
+ * process (GET /process/{id} until it is done, then once more) had its output decoded on every
+ * call. A log changes only by an append, which takes the next sequence number (and may drop
+ * bytes); the held and dropped counts are compared too, so no change goes unseen.
+ */
+function remembered(log: OutputLog, key: string, build: () => string): string {
+  const heldOut = log.bytesHeld('stdout');
+  const heldErr = log.bytesHeld('stderr');
+  if (heldOut + heldErr > REMEMBER_BYTES) return build();
+  const dropOut = log.dropped('stdout');
+  const dropErr = log.dropped('stderr');
+  let memo = built.get(log);
+  if (
+    !memo ||
+    memo.nextSeq !== log.nextSeq ||
+    memo.held[0] !== heldOut ||
+    memo.held[1] !== heldErr ||
+    memo.dropped[0] !== dropOut ||
+    memo.dropped[1] !== dropErr
+  ) {
+    memo = { nextSeq: log.nextSeq, held: [heldOut, heldErr], dropped: [dropOut, dropErr], texts: new Map() };
+    built.set(log, memo);
+  }
+  let text = memo.texts.get(key);
+  if (text === undefined) {
+    text = build();
+    memo.texts.set(key, text);
+  }
+  return text;
 }

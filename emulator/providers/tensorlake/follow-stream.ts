@@ -1,8 +1,8 @@
-import { LineSplitter, type TextLine } from '../../core/line-splitter.ts';
+import { LineSplitter, type LineBatch } from '../../core/line-splitter.ts';
 import type { ManagedProcess } from '../../core/managed-process.ts';
 import type { StreamName } from '../../core/output-log.ts';
-import type { Frame } from '../../spec/pipeline.ts';
-import { sseComment, sseFrame } from '../respond.ts';
+import type { Frame, FrameBatch, StreamItem } from '../../spec/pipeline.ts';
+import { sseComment, sseFrame, sseLines } from '../respond.ts';
 import { IDLE, withKeepAlive } from './keep-alive.ts';
 
 export interface FollowStreamOptions {
@@ -20,21 +20,19 @@ export interface FollowStreamOptions {
  * (`event: output`), the last unterminated line once the output closes, then `event: eof` with
  * `{}` - and then the end of the response, which is what the SDKs wait for (they ignore `eof`).
  */
-export function followFrames(proc: ManagedProcess, options: FollowStreamOptions): AsyncGenerator<Frame> {
+export function followFrames(proc: ManagedProcess, options: FollowStreamOptions): AsyncGenerator<StreamItem> {
   // Chunks below this sequence number were captured before the client asked: the replay. Taken
   // now, not when the transport first pulls a frame (a generator body runs only then).
   return frames(proc, options, proc.output.nextSeq);
 }
 
-async function* frames(proc: ManagedProcess, options: FollowStreamOptions, replayedBefore: number): AsyncGenerator<Frame> {
-  const frame = (line: TextLine): Frame => {
-    const replayed = line.seq < replayedBefore;
-    const event: { line: string; timestamp: number; stream?: StreamName } = {
-      line: line.text,
-      timestamp: replayed && options.replayTimestampZero ? 0 : line.time,
-    };
-    if (options.tagStream) event.stream = line.stream;
-    return sseFrame(event, 'output');
+async function* frames(proc: ManagedProcess, options: FollowStreamOptions, replayedBefore: number): AsyncGenerator<StreamItem> {
+  // One `output` event per line; the lines of one read travel as one batch.
+  const events = (batch: LineBatch): FrameBatch | undefined => {
+    const replayed = batch.seq < replayedBefore;
+    const timestamp = replayed && options.replayTimestampZero ? 0 : batch.time;
+    const stream = batch.stream;
+    return sseLines(batch.texts, options.tagStream ? (line) => ({ line, timestamp, stream }) : (line) => ({ line, timestamp }), 'output');
   };
   const splitter = new LineSplitter();
   const chunks = proc.output.follow({ streams: options.streams, signal: options.signal });
@@ -43,10 +41,14 @@ async function* frames(proc: ManagedProcess, options: FollowStreamOptions, repla
       yield sseComment('keep-alive');
       continue;
     }
-    for (const line of splitter.push(item)) yield frame(line);
+    const batch = events(splitter.push(item));
+    if (batch) yield batch;
   }
   if (options.signal.aborted) return;
-  for (const line of splitter.end()) yield frame(line);
+  for (const rest of splitter.end()) {
+    const batch = events(rest);
+    if (batch) yield batch;
+  }
   yield eofFrame();
 }
 

@@ -1,7 +1,7 @@
-import { LineSplitter, type TextLine } from '../../core/line-splitter.ts';
+import { LineSplitter, type LineBatch } from '../../core/line-splitter.ts';
 import { signalNumber, type ManagedProcess } from '../../core/managed-process.ts';
-import type { Frame } from '../../spec/pipeline.ts';
-import { sseComment, sseFrame } from '../respond.ts';
+import type { StreamItem } from '../../spec/pipeline.ts';
+import { sseComment, sseFrame, sseLines } from '../respond.ts';
 import { IDLE, withKeepAlive } from './keep-alive.ts';
 
 /**
@@ -10,19 +10,24 @@ import { IDLE, withKeepAlive } from './keep-alive.ts';
  * line as soon as it is complete, then `{exit_code}` or `{signal}` once the process has ended
  * and its output is drained - then the end of the response, which is what the SDKs wait for.
  */
-export async function* runFrames(proc: ManagedProcess, options: { keepAliveMs: number; signal: AbortSignal }): AsyncGenerator<Frame> {
+export async function* runFrames(proc: ManagedProcess, options: { keepAliveMs: number; signal: AbortSignal }): AsyncGenerator<StreamItem> {
   yield sseFrame({ handle: proc.handle, pid: proc.pid, started_at: proc.startedAt });
-  const frame = (line: TextLine): Frame => sseFrame({ line: line.text, timestamp: line.time, stream: line.stream });
+  // One frame per line; the lines of one read travel as one batch.
+  const lines = ({ texts, time: timestamp, stream }: LineBatch) => sseLines(texts, (line) => ({ line, timestamp, stream }));
   const splitter = new LineSplitter();
   for await (const item of withKeepAlive(proc.output.follow({ signal: options.signal }), options.keepAliveMs, options.signal)) {
     if (item === IDLE) {
       yield sseComment('keep-alive');
       continue;
     }
-    for (const line of splitter.push(item)) yield frame(line);
+    const batch = lines(splitter.push(item));
+    if (batch) yield batch;
   }
   if (options.signal.aborted) return;
-  for (const line of splitter.end()) yield frame(line);
+  for (const rest of splitter.end()) {
+    const batch = lines(rest);
+    if (batch) yield batch;
+  }
   const exit = await proc.done;
   const signal = signalNumber(exit.signal);
   // Node reports either a code or a signal; -1 only if the OS reported neither, never expected.

@@ -30,7 +30,7 @@ export interface RouteMatch {
 export function matchRoute(pathname: string, routes: readonly HttpRoute[] = HTTP_ROUTES): RouteMatch | undefined {
   const segments = pathname.split('/');
   for (const route of routes) {
-    const wanted = route.prefix.split('/');
+    const wanted = segmentsOf(route.prefix);
     if (segments.length < wanted.length) continue;
     const vars: Record<string, string> = {};
     let ok = true;
@@ -58,6 +58,19 @@ export function matchRoute(pathname: string, routes: readonly HttpRoute[] = HTTP
     return { mountId: route.mountId, vars, rest: rest === '/' && segments.length === wanted.length ? '/' : rest };
   }
   return undefined;
+}
+
+/** Prefixes split once (a few, from the route table and the msw layout), not per request and route. */
+const SEGMENTS = new Map<string, readonly string[]>();
+
+function segmentsOf(prefix: string): readonly string[] {
+  let segments = SEGMENTS.get(prefix);
+  if (!segments) {
+    segments = prefix.split('/');
+    // Bounded all the same, should a caller ever pass prefixes made per request.
+    if (SEGMENTS.size < 256) SEGMENTS.set(prefix, segments);
+  }
+  return segments;
 }
 
 /** The base URL of a mount on this server, e.g. http://127.0.0.1:4747/blaxel/sandboxes/box. */

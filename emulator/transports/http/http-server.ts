@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EmulatorApp } from '../../app.ts';
-import type { EmuRequest, EmuResponse } from '../../spec/pipeline.ts';
+import { framesIn, headOf, type EmuRequest, type EmuResponse } from '../../spec/pipeline.ts';
+import { endOfTurn } from './end-of-turn.ts';
 import { httpUrlFor, matchRoute } from './http-routes.ts';
+import { parseRequestUrl, type RequestUrl } from './request-url.ts';
 
 export interface HttpServerOptions {
   /** Default 127.0.0.1: the emulator runs untrusted commands and must not face a network by accident. */
@@ -82,7 +84,16 @@ export class HttpTransport {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: RequestUrl;
+    try {
+      url = parseRequestUrl(req.url ?? '/');
+    } catch {
+      // A target URL parsing refuses (`//`, a host with no name) reaches no provider. It used to
+      // throw here, outside any catch, and end the emulator.
+      writeFallback(res, 400, `Failed to read the request: the target '${req.url}' is not a path. Send a path such as /blaxel/sandboxes/my-box/process.`);
+      this.options.log?.(`${req.method} ${req.url} 400 ${Date.now() - started}ms`);
+      return;
+    }
     const controller = new AbortController();
     // 'close' on the response fires when it finished or when the client went away; only the
     // second is an abort (aborting every finished request cost a DOMException with a stack each).
@@ -109,14 +120,22 @@ export class HttpTransport {
         query: url.searchParams,
         headers: lowerCaseHeaders(req),
         body,
-        signal: controller.signal,
+        // A getter: most answers never look at the signal, and building one (an AbortSignal is
+        // made on first read) cost more than the rest of this object.
+        get signal() {
+          return controller.signal;
+        },
       };
       // URLs handed out (a sandbox's metadata.url, sandbox_url) use the host the client reached
       // us by: behind a published container port or a proxy, our own bind address is useless.
       const origin = req.headers.host ? `http://${req.headers.host}` : this.origin;
       const response = await this.app.handle(route.mountId, route.vars, request, (mountId, vars) => httpUrlFor(origin, mountId, vars));
       status = response.fault?.kind === 'reset' ? 'reset' : response.status;
-      await writeResponse(res, response, controller.signal);
+      // An answer waits for the end of the turn, to go out with the others of the turn (see
+      // endOfTurn); a stream starts at once, its frames batched by FrameWriter. Only a stream
+      // watches for the client going away.
+      if (response.body?.kind !== 'stream') await endOfTurn();
+      await writeResponse(res, response, response.body?.kind === 'stream' ? controller.signal : NOT_WATCHED);
     } catch (error) {
       status = 500;
       if (!res.headersSent) writeFallback(res, 500, `Failed to serve the request: ${(error as Error).message}`);
@@ -126,6 +145,9 @@ export class HttpTransport {
     }
   }
 }
+
+/** The signal handed to writeResponse for an answer that is not a stream, which never reads it. */
+const NOT_WATCHED = new AbortController().signal;
 
 async function writeResponse(res: ServerResponse, response: EmuResponse, signal: AbortSignal): Promise<void> {
   if (response.fault?.kind === 'reset') {
@@ -158,7 +180,9 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
           }
           const next = await iterator.next();
           if (next.done) break;
-          out.push(next.value.data);
+          // A batch that reaches past the cut goes out up to it.
+          const room = cutAfter - out.taken;
+          out.push(headOf(next.value, room), Math.min(framesIn(next.value), room));
         }
       } finally {
         // Every frame taken goes out, as each did when it was written alone.
@@ -171,9 +195,10 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
     }
     return;
   }
-  const payload =
-    body.kind === 'json' ? Buffer.from(JSON.stringify(body.value)) : body.kind === 'text' ? Buffer.from(body.value) : Buffer.from(body.value);
-  headers['content-length'] = String(payload.length);
+  // Text goes to end() as a string: node joins it to the head, where a Buffer body was a copy
+  // first and then a part of its own in the socket's write.
+  const payload = body.kind === 'json' ? JSON.stringify(body.value) : body.kind === 'text' ? body.value : Buffer.from(body.value);
+  headers['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
   res.writeHead(response.status, headers).end(payload);
 }
 
@@ -184,8 +209,8 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
 const MAX_WRITE = 64 * 1024;
 
 /**
- * Writes the frames of a stream, several to a write: the frames taken in one turn of the event
- * loop (the other lines of one output chunk, a backlog) go out together when the turn ends,
+ * Writes the frames of a stream, several to a write: the items taken in one turn of the event
+ * loop (a backlog, the frames of a quiet process) go out together when the turn ends,
  * where one write per frame was one syscall per line. A frame that waits on I/O is never held
  * back: the write happens before the loop waits for anything. The cut counts frames, not writes.
  */
@@ -204,10 +229,10 @@ class FrameWriter {
     private readonly signal: AbortSignal,
   ) {}
 
-  push(data: string | Uint8Array): void {
+  push(data: string | Uint8Array, frames: number): void {
     this.batch.push(data);
     this.size += data.length;
-    this.taken++;
+    this.taken += frames;
     if (this.size >= MAX_WRITE) this.flush();
     else this.turn ??= setImmediate(this.onTurn);
   }

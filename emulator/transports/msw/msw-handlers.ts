@@ -1,6 +1,6 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import type { EmulatorApp } from '../../app.ts';
-import type { EmuResponse } from '../../spec/pipeline.ts';
+import { framesIn, headOf, type EmuResponse } from '../../spec/pipeline.ts';
 import { matchMswUrl, mswUrlFor, type MswLayout } from './msw-hosts.ts';
 
 /**
@@ -76,9 +76,15 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
       }
       try {
         const next = await iterator.next();
-        if (next.done) ctrl.close();
-        else ctrl.enqueue(typeof next.value.data === 'string' ? encoder.encode(next.value.data) : next.value.data);
-        if (!next.done && ++sent >= cutAfter) await release();
+        if (next.done) {
+          ctrl.close();
+          return;
+        }
+        // A batch that reaches past the cut goes out up to it.
+        const data = headOf(next.value, cutAfter - sent);
+        ctrl.enqueue(typeof data === 'string' ? encoder.encode(data) : data);
+        sent += framesIn(next.value);
+        if (sent >= cutAfter) await release();
       } catch (error) {
         ctrl.error(error);
       }
