@@ -45,7 +45,7 @@ describe('splitLines', () => {
 describe('LineSplitter batches', () => {
   it('gives every line a chunk completed in one batch, with the chunk time and seq', () => {
     const splitter = new LineSplitter();
-    expect(splitter.push(chunk(0, 'a\nb\nc'))).toEqual({ stream: 'stdout', time: 1000, seq: 0, texts: ['a', 'b'] });
+    expect(splitter.push(chunk(0, 'a\nb\nc'))).toEqual({ stream: 'stdout', time: 1000, seq: 0, texts: ['a', 'b'], joined: 'a\nb' });
     expect(splitter.push(chunk(1, 'd\n\ne\r\n'))).toEqual({ stream: 'stdout', time: 1001, seq: 1, texts: ['cd', '', 'e'] });
     expect(splitter.push(chunk(2, 'no newline')).texts).toEqual([]);
     expect(splitter.end()).toEqual([{ stream: 'stdout', time: 1002, seq: 2, texts: ['no newline'] }]);
@@ -65,6 +65,13 @@ describe('LineSplitter batches', () => {
   it('strips only a carriage return that ends a line', () => {
     const splitter = new LineSplitter();
     expect(splitter.push(chunk(0, 'a\rb\r\nc\r\r\n')).texts).toEqual(['a\rb', 'c\r']);
+  });
+
+  it('hands over the lines joined as they came, only while that is exactly texts.join', () => {
+    const splitter = new LineSplitter({ maxLineLength: 8 });
+    const batches = [splitter.push(chunk(0, 'a\nb\nc')), splitter.push(chunk(1, 'd\n\n')), splitter.push(chunk(2, 'e\r\n')), splitter.push(chunk(3, 'long-line-here\n'))];
+    expect(batches.map((b) => b.joined)).toEqual(['a\nb', 'cd\n', undefined, undefined]);
+    for (const b of batches) if (b.joined !== undefined) expect(b.joined).toBe(b.texts.join('\n'));
   });
 
   it('cuts an endless line into pieces as it grows, and keeps what follows in order', () => {

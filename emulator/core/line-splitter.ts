@@ -27,6 +27,11 @@ export interface LineBatch {
    * none. A line longer than the limit comes as several pieces.
    */
   texts: string[];
+  /**
+   * The texts joined by `\n`, when the splitter has that string at hand (no line lost a `\r` or
+   * was cut): a follow can frame the whole read with one replace instead of one join.
+   */
+  joined?: string;
 }
 
 export interface LineSplitterOptions {
@@ -65,7 +70,8 @@ export class LineSplitter {
     const st = this.stateOf(chunk.stream);
     st.lastTime = chunk.time;
     st.lastSeq = chunk.seq;
-    return { stream: chunk.stream, time: chunk.time, seq: chunk.seq, texts: this.drain(st, st.decoder.write(chunk.data)) };
+    const { texts, joined } = this.drain(st, st.decoder.write(chunk.data));
+    return joined === undefined ? { stream: chunk.stream, time: chunk.time, seq: chunk.seq, texts } : { stream: chunk.stream, time: chunk.time, seq: chunk.seq, texts, joined };
   }
 
   /** Flushes what is left of every stream (the last line of a process that ended mid-line), by seq. */
@@ -79,9 +85,10 @@ export class LineSplitter {
     return out.sort((a, b) => a.seq - b.seq);
   }
 
-  private drain(st: StreamState, text: string): string[] {
+  private drain(st: StreamState, text: string): { texts: string[]; joined?: string } {
     const lastNewline = text.lastIndexOf('\n');
     let texts: string[];
+    let joined: string | undefined;
     if (lastNewline === -1) {
       st.carry += text;
       texts = [];
@@ -90,14 +97,22 @@ export class LineSplitter {
       const block = st.carry + text.slice(0, lastNewline);
       st.carry = text.slice(lastNewline + 1);
       texts = block.split('\n');
-      if (block.includes('\r')) texts = texts.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-      if (block.length > this.max) texts = texts.flatMap((line) => this.pieces(line));
+      joined = block;
+      if (block.includes('\r')) {
+        texts = texts.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+        joined = undefined;
+      }
+      if (block.length > this.max) {
+        texts = texts.flatMap((line) => this.pieces(line));
+        joined = undefined;
+      }
     }
+    if (st.carry.length > this.max) joined = undefined;
     while (st.carry.length > this.max) {
       texts.push(st.carry.slice(0, this.max));
       st.carry = st.carry.slice(this.max);
     }
-    return texts;
+    return { texts, joined };
   }
 
   private pieces(line: string): string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLineBatch, textLineBatch } from './line-frames.ts';
+import { jsonLineBatch, textLineBatch, type Lines } from './line-frames.ts';
 
 const SSE = { before: 'event: output\ndata: ', after: '\n\n' };
 // Lines JSON.stringify must escape, next to plain ones: every path of the renderer.
@@ -10,61 +10,79 @@ function oneByOne(lines: string[], build: (line: string) => object, framing = SS
   return lines.map((line) => `${framing.before}${JSON.stringify(build(line))}${framing.after}`).join('');
 }
 
+/** The lines alone, and with their joined text as the splitter hands it over: both must give the same. */
+function forms(texts: string[]): Array<[string, Lines]> {
+  return [
+    ['lines', { texts }],
+    ['joined', { texts, joined: texts.join('\n') }],
+  ];
+}
+
 describe('jsonLineBatch', () => {
   const build = (line: string) => ({ line, timestamp: 1710000000000, stream: 'stdout' });
 
-  it('renders plain lines exactly as one JSON.stringify per frame would', () => {
-    const lines = ['a', 'b c', 'x'.repeat(200)];
-    const batch = jsonLineBatch(lines, build, SSE)!;
-    expect(batch.count).toBe(3);
-    expect(batch.data).toBe(oneByOne(lines, build));
-  });
+  for (const [form, lines] of forms(['a', 'b c', 'x'.repeat(200)])) {
+    it(`renders plain lines exactly as one JSON.stringify per frame would (${form})`, () => {
+      const batch = jsonLineBatch(lines, build, SSE)!;
+      expect(batch.count).toBe(3);
+      expect(batch.data).toBe(oneByOne([...lines.texts], build));
+    });
+  }
 
-  it('renders lines that need escaping exactly as JSON.stringify does', () => {
-    const batch = jsonLineBatch(ODD, build, SSE)!;
-    expect(batch.data).toBe(oneByOne(ODD, build));
-    for (const [i, line] of ODD.entries()) expect(batch.payload(i)).toEqual(build(line));
-  });
+  for (const [form, lines] of forms(ODD)) {
+    it(`renders lines that need escaping exactly as JSON.stringify does (${form})`, () => {
+      const batch = jsonLineBatch(lines, build, SSE)!;
+      expect(batch.data).toBe(oneByOne(ODD, build));
+      for (const [i, line] of ODD.entries()) expect(batch.payload(i)).toEqual(build(line));
+    });
+  }
 
-  it('keeps the property order of the payload, with the line in the middle', () => {
-    const entry = (log: string) => ({ _timestamp: '2026-01-01T00:00:00.000Z', container_name: 'sandbox', log, pod_name: 'p' });
-    const framing = { before: '', after: '\n' };
-    expect(jsonLineBatch(ODD, entry, framing)!.data).toBe(oneByOne(ODD, entry, framing));
-  });
+  for (const [form, lines] of forms(['one', '', 'x y', '"'])) {
+    it(`keeps the property order of the payload, with the line in the middle (${form})`, () => {
+      const entry = (log: string) => ({ _timestamp: '2026-01-01T00:00:00.000Z', container_name: 'sandbox', log, pod_name: 'p' });
+      const framing = { before: '', after: '\n' };
+      expect(jsonLineBatch(lines, entry, framing)!.data).toBe(oneByOne([...lines.texts], entry, framing));
+    });
+  }
 
   it('gives the bytes of the first n frames for a cut inside the batch', () => {
-    const batch = jsonLineBatch(ODD, build, SSE)!;
+    const batch = jsonLineBatch({ texts: ODD }, build, SSE)!;
     for (const n of [0, 1, 4, ODD.length]) expect(batch.head(n)).toBe(oneByOne(ODD.slice(0, n), build));
   });
 
   it('falls back to whole frames when the line is not in exactly one place of the payload', () => {
     const twice = (line: string) => ({ line, echo: line });
     const nowhere = () => ({ fixed: true });
-    expect(jsonLineBatch(ODD, twice, SSE)!.data).toBe(oneByOne(ODD, twice));
-    expect(jsonLineBatch(['a', 'b'], nowhere, SSE)!.data).toBe(oneByOne(['a', 'b'], nowhere));
+    expect(jsonLineBatch({ texts: ODD, joined: ODD.join('\n') }, twice, SSE)!.data).toBe(oneByOne(ODD, twice));
+    expect(jsonLineBatch({ texts: ['a', 'b'] }, nowhere, SSE)!.data).toBe(oneByOne(['a', 'b'], nowhere));
   });
 
   it('gives no batch for no lines', () => {
-    expect(jsonLineBatch([], build, SSE)).toBeUndefined();
+    expect(jsonLineBatch({ texts: [] }, build, SSE)).toBeUndefined();
   });
 });
 
 describe('textLineBatch', () => {
-  it('prefixes every line, one frame per line, the payload without the newline', () => {
-    const batch = textLineBatch(['a', '', 'say "hi"'], 'stdout:')!;
-    expect(batch.count).toBe(3);
-    expect(batch.data).toBe('stdout:a\nstdout:\nstdout:say "hi"\n');
-    expect(batch.head(2)).toBe('stdout:a\nstdout:\n');
-    expect([0, 1, 2].map((i) => batch.payload(i))).toEqual(['stdout:a', 'stdout:', 'stdout:say "hi"']);
-    expect(textLineBatch([], 'stdout:')).toBeUndefined();
+  for (const [form, lines] of forms(['a', '', 'say "hi"'])) {
+    it(`prefixes every line, one frame per line, the payload without the newline (${form})`, () => {
+      const batch = textLineBatch(lines, 'stdout:')!;
+      expect(batch.count).toBe(3);
+      expect(batch.data).toBe('stdout:a\nstdout:\nstdout:say "hi"\n');
+      expect(batch.head(2)).toBe('stdout:a\nstdout:\n');
+      expect([0, 1, 2].map((i) => batch.payload(i))).toEqual(['stdout:a', 'stdout:', 'stdout:say "hi"']);
+    });
+  }
+
+  it('gives no batch for no lines', () => {
+    expect(textLineBatch({ texts: [] }, 'stdout:')).toBeUndefined();
   });
 });
 
 describe('where the frames of a batch differ', () => {
   it('is the property holding the line, the payload itself for text, and unknown when the line is elsewhere', () => {
-    expect(jsonLineBatch(['a'], (line) => ({ line, timestamp: 1 }), SSE)!.varies).toEqual(['line']);
-    expect(textLineBatch(['a'], 'stdout:')!.varies).toEqual([]);
-    expect(jsonLineBatch(['a'], (line) => ({ data: { line } }), SSE)!.varies).toBeUndefined();
-    expect(jsonLineBatch(['a'], (line) => ({ line, echo: line }), SSE)!.varies).toBeUndefined();
+    expect(jsonLineBatch({ texts: ['a'] }, (line) => ({ line, timestamp: 1 }), SSE)!.varies).toEqual(['line']);
+    expect(textLineBatch({ texts: ['a'] }, 'stdout:')!.varies).toEqual([]);
+    expect(jsonLineBatch({ texts: ['a'] }, (line) => ({ data: { line } }), SSE)!.varies).toBeUndefined();
+    expect(jsonLineBatch({ texts: ['a'] }, (line) => ({ line, echo: line }), SSE)!.varies).toBeUndefined();
   });
 });

@@ -11,8 +11,16 @@ export interface Framing {
   after: string;
 }
 
+/** The lines of one read; `joined`, when given, must be `texts.join('\n')` (see LineBatch). */
+export interface Lines {
+  texts: readonly string[];
+  joined?: string;
+}
+
 /** A line JSON.stringify leaves as it is, between quotes: no quote, backslash, control character or surrogate. */
 const PLAIN = /^[^"\\\x00-\x1f\ud800-\udfff]*$/;
+/** The same for lines joined by newlines. */
+const PLAIN_LINES = /^[^"\\\x00-\x09\x0b-\x1f\ud800-\udfff]*$/;
 
 /** Stands in for the line while the rest of the payload is rendered; its JSON text cannot occur elsewhere. */
 const MARK = '\u0000line\u0000';
@@ -24,7 +32,7 @@ const MARK_JSON = JSON.stringify(MARK);
  * every line otherwise (Tensorlake's output events, AgentBox's log entries): the check relies on
  * it. Undefined for no lines.
  */
-export function jsonLineBatch(lines: readonly string[], build: (line: string) => object, framing: Framing): FrameBatch | undefined {
+export function jsonLineBatch({ texts: lines, joined }: Lines, build: (line: string) => object, framing: Framing): FrameBatch | undefined {
   if (lines.length === 0) return undefined;
   const sample = build(MARK) as Record<string, unknown>;
   // The property that holds the line, when it is a top-level one: the check may then judge one
@@ -41,22 +49,25 @@ export function jsonLineBatch(lines: readonly string[], build: (line: string) =>
   const open = framing.before + json.slice(0, at);
   const close = json.slice(at + MARK_JSON.length) + framing.after;
   const render = (line: string) => open + (PLAIN.test(line) ? `"${line}"` : JSON.stringify(line)) + close;
-  let plain = true;
-  for (const line of lines) {
-    if (!PLAIN.test(line)) {
-      plain = false;
-      break;
-    }
+  const between = `"${close}${open}"`;
+  let data: string;
+  if (joined !== undefined && PLAIN_LINES.test(joined)) {
+    // The read's text as it came, each newline turned into the end of one frame and the start
+    // of the next: one pass over the text, where the lines were each tested and then joined.
+    data = `${open}"${joined.replaceAll('\n', between)}"${close}`;
+  } else {
+    const plain = joined === undefined && lines.every((line) => PLAIN.test(line));
+    data = plain ? `${open}"${lines.join(between)}"${close}` : lines.map(render).join('');
   }
-  const data = plain ? `${open}"${lines.join(`"${close}${open}"`)}"${close}` : lines.map(render).join('');
   return batchOf(lines, render, build, data, varies);
 }
 
 /** One frame per line, `${prefix}${line}\n`, the payload being `${prefix}${line}` (Blaxel's logs stream). */
-export function textLineBatch(lines: readonly string[], prefix: string): FrameBatch | undefined {
+export function textLineBatch({ texts: lines, joined }: Lines, prefix: string): FrameBatch | undefined {
   if (lines.length === 0) return undefined;
   const payload = (line: string) => prefix + line;
-  return batchOf(lines, (line) => `${prefix}${line}\n`, payload, `${prefix}${lines.join(`\n${prefix}`)}\n`, []);
+  const body = joined !== undefined ? joined.replaceAll('\n', `\n${prefix}`) : lines.join(`\n${prefix}`);
+  return batchOf(lines, (line) => `${prefix}${line}\n`, payload, `${prefix}${body}\n`, []);
 }
 
 function batchOf(

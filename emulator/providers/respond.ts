@@ -1,5 +1,5 @@
 import type { EmuResponse, Frame, FrameBatch, StreamItem } from '../spec/pipeline.ts';
-import { jsonLineBatch } from './line-frames.ts';
+import { jsonLineBatch, type Lines } from './line-frames.ts';
 
 // Small constructors for answers, so handlers read as what they answer rather than how.
 
@@ -40,11 +40,11 @@ export function sseComment(textValue: string): Frame {
 }
 
 /** The `output`-style SSE events of a batch of lines (see jsonLineBatch); data-only when `event` is not given. */
-export function sseLines(lines: readonly string[], build: (line: string) => object, event?: string): FrameBatch | undefined {
+export function sseLines(lines: Lines, build: (line: string) => object, event?: string): FrameBatch | undefined {
   return jsonLineBatch(lines, build, { before: event ? `event: ${event}\ndata: ` : 'data: ', after: '\n\n' });
 }
 
 /** The NDJSON entries of a batch of lines (see jsonLineBatch). */
-export function ndjsonLines(lines: readonly string[], build: (line: string) => object): FrameBatch | undefined {
+export function ndjsonLines(lines: Lines, build: (line: string) => object): FrameBatch | undefined {
   return jsonLineBatch(lines, build, { before: '', after: '\n' });
 }

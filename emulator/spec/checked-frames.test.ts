@@ -20,7 +20,7 @@ function followRequest(): EmuRequest {
  * Its payloads differ in more than the line, so it says it does not know where they differ.
  */
 function batchWithBadSecond() {
-  const batch = jsonLineBatch(['one', 'two', 'three'], (line) => ({ line, timestamp: line === 'two' ? 'late' : 1, stream: 'stdout' }), SSE)!;
+  const batch = jsonLineBatch({ texts: ['one', 'two', 'three'] }, (line) => ({ line, timestamp: line === 'two' ? 'late' : 1, stream: 'stdout' }), SSE)!;
   return { ...batch, data: batch.data, varies: undefined };
 }
 
@@ -83,7 +83,7 @@ describe('batches whose frames differ only in the line', () => {
     try {
       const mount = app.mount('tensorlake-runtime')!;
       const serve = (varies: readonly string[] | undefined) => {
-        const batch = jsonLineBatch(['a', 'b', 'c'], (line) => ({ line, timestamp: 1, stream: 'stdout' }), SSE)!;
+        const batch = jsonLineBatch({ texts: ['a', 'b', 'c'] }, (line) => ({ line, timestamp: 1, stream: 'stdout' }), SSE)!;
         const watched = { ...batch, data: batch.data, varies, payload: (i: number) => (judged.push(i), batch.payload(i)) };
         mount.handlers[OPERATION] = () =>
           stream(200, 'text/event-stream', (async function* (): AsyncGenerator<StreamItem> {

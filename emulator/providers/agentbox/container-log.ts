@@ -40,6 +40,8 @@ export interface ContainerLines {
   container: string;
   time: number;
   texts: string[];
+  /** `texts.join('\n')`, when at hand (see LineBatch). */
+  joined?: string;
 }
 
 /**
@@ -71,8 +73,8 @@ export async function* followContainerLog(run: ContainerRun, tail: number, signa
 }
 
 function linesOf(container: string, batch: LineBatch): ContainerLines {
-  const texts = batch.texts.includes('') ? batch.texts.filter((text) => text !== '') : batch.texts;
-  return { container, time: batch.time, texts };
+  if (!batch.texts.includes('')) return { container, time: batch.time, texts: batch.texts, joined: batch.joined };
+  return { container, time: batch.time, texts: batch.texts.filter((text) => text !== '') };
 }
 
 /** The last `count` lines of the batches, still grouped by read. */
@@ -82,7 +84,7 @@ function lastLines(batches: ContainerLines[], count: number): ContainerLines[] {
   for (let i = batches.length - 1; i >= 0 && left > 0; i--) {
     const { texts } = batches[i];
     if (texts.length === 0) continue;
-    out.push(texts.length <= left ? batches[i] : { ...batches[i], texts: texts.slice(texts.length - left) });
+    out.push(texts.length <= left ? batches[i] : { container: batches[i].container, time: batches[i].time, texts: texts.slice(texts.length - left) });
     left -= texts.length;
   }
   return out.reverse();

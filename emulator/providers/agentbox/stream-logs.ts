@@ -33,7 +33,7 @@ async function* streamFrames(ctx: AgentBoxContext, request: HandlerContext): Asy
   for await (const lines of followContainerLog(run, tail, request.signal)) {
     // One entry per line; the lines of one read share their time, formatted once.
     const _timestamp = new Date(lines.time).toISOString();
-    const entries = ndjsonLines(lines.texts, (log) => ({
+    const entries = ndjsonLines(lines, (log) => ({
       _timestamp,
       container_name: lines.container,
       log,

@@ -54,8 +54,8 @@ export async function* logStreamFrames(entry: ProcessEntry, options: LogStreamOp
 
 /** `stdout:<line>` per line; the lines of one read go as one batch. */
 function* prefixedLines(batches: LineBatch[]): Generator<FrameBatch> {
-  for (const { texts, stream } of batches) {
-    const batch = textLineBatch(texts, `${stream}:`);
+  for (const lines of batches) {
+    const batch = textLineBatch(lines, `${lines.stream}:`);
     if (batch) yield batch;
   }
 }

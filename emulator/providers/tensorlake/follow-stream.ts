@@ -32,7 +32,7 @@ async function* frames(proc: ManagedProcess, options: FollowStreamOptions, repla
     const replayed = batch.seq < replayedBefore;
     const timestamp = replayed && options.replayTimestampZero ? 0 : batch.time;
     const stream = batch.stream;
-    return sseLines(batch.texts, options.tagStream ? (line) => ({ line, timestamp, stream }) : (line) => ({ line, timestamp }), 'output');
+    return sseLines(batch, options.tagStream ? (line) => ({ line, timestamp, stream }) : (line) => ({ line, timestamp }), 'output');
   };
   const splitter = new LineSplitter();
   const chunks = proc.output.follow({ streams: options.streams, signal: options.signal });

@@ -13,7 +13,10 @@ import { IDLE, withKeepAlive } from './keep-alive.ts';
 export async function* runFrames(proc: ManagedProcess, options: { keepAliveMs: number; signal: AbortSignal }): AsyncGenerator<StreamItem> {
   yield sseFrame({ handle: proc.handle, pid: proc.pid, started_at: proc.startedAt });
   // One frame per line; the lines of one read travel as one batch.
-  const lines = ({ texts, time: timestamp, stream }: LineBatch) => sseLines(texts, (line) => ({ line, timestamp, stream }));
+  const lines = (batch: LineBatch) => {
+    const { time: timestamp, stream } = batch;
+    return sseLines(batch, (line) => ({ line, timestamp, stream }));
+  };
   const splitter = new LineSplitter();
   for await (const item of withKeepAlive(proc.output.follow({ signal: options.signal }), options.keepAliveMs, options.signal)) {
     if (item === IDLE) {
