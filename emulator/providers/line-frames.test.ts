@@ -86,3 +86,15 @@ describe('where the frames of a batch differ', () => {
     expect(jsonLineBatch({ texts: ['a'] }, (line) => ({ line, echo: line }), SSE)!.varies).toBeUndefined();
   });
 });
+
+describe('the test for lines that need no escaping', () => {
+  it('agrees with JSON.stringify for every ASCII character and for text that is not ASCII', () => {
+    const build = (line: string) => ({ line });
+    const samples = [...Array(128).keys()].map((code) => `a${String.fromCharCode(code)}b`).concat(['é', '😀', '\ud800', 'plain']);
+    for (const sample of samples) {
+      const texts = ['x', sample, 'y'].join('\n').split('\n');
+      const lines = { texts, joined: texts.join('\n') };
+      expect(jsonLineBatch(lines, build, SSE)!.data, JSON.stringify(sample)).toBe(oneByOne(texts, build));
+    }
+  });
+});
