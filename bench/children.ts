@@ -152,20 +152,30 @@ export async function startEmulatorCli(extraArgs: string[] = []): Promise<Runnin
   }
 }
 
-/** The bare node:http server answering one fixed JSON body: the ceiling of request throughput. */
-export async function startBareServer(body: string): Promise<RunningServer> {
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'bare-json-server.ts')], {
+/** A bare server of the bench's own (a file in bench/), in a process of its own. */
+async function startBenchServer(file: string, what: string, env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+  const child = spawnTracked(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BENCH_BODY: body },
+    env: { ...process.env, ...env },
   });
   const stderr = collect(child);
   try {
-    const origin = await awaitListening(child, 'the bare node:http server', stderr);
+    const origin = await awaitListening(child, what, stderr);
     return { child, pid: child.pid!, origin, stderr, stop: () => endChild(child) };
   } catch (error) {
     await endChild(child);
     throw error;
   }
+}
+
+/** The bare node:http server answering one fixed JSON body: the ceiling of request throughput. */
+export function startBareServer(body: string): Promise<RunningServer> {
+  return startBenchServer('bare-json-server.ts', 'the bare node:http server', { BENCH_BODY: body });
+}
+
+/** The bare node:http server piping a command's stdout into its answer: the ceiling of the log follow. */
+export function startBarePipeServer(): Promise<RunningServer> {
+  return startBenchServer('bare-pipe-server.ts', 'the bare pipe server');
 }
 
 export function prismInstalled(): string | undefined {
@@ -185,19 +195,4 @@ export function spawnPrism(port: number): { child: ChildProcess; stderr: () => s
   );
   // Prism logs to stdout; both are kept (bounded) to say why, should it fail to start.
   return { child, stderr: collect(child, true) };
-}
-
-/** The bare node:http server piping a command's stdout into its answer: the ceiling of the log follow. */
-export async function startBarePipeServer(): Promise<RunningServer> {
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'bare-pipe-server.ts')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stderr = collect(child);
-  try {
-    const origin = await awaitListening(child, 'the bare pipe server', stderr);
-    return { child, pid: child.pid!, origin, stderr, stop: () => endChild(child) };
-  } catch (error) {
-    await endChild(child);
-    throw error;
-  }
 }
