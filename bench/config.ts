@@ -14,8 +14,10 @@ export interface BenchConfig {
   loadSeconds: number;
   loadPasses: number;
   loadWarmupSeconds: number;
-  /** Output sizes of the log benchmark, in MiB: the first and the last are compared for memory. */
+  /** Output sizes of the log benchmark, in MiB, smallest first: the two largest are compared for memory. */
   logSizesMiB: number[];
+  /** The size whose follow throughput is checked against the target (one of logSizesMiB). */
+  followSizeMiB: number;
   /** Bare-pipe runs per size (the median is the baseline). */
   bareLogRuns: number;
   concurrency: number;
@@ -35,7 +37,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
         loadSeconds: 3,
         loadPasses: 1,
         loadWarmupSeconds: 1,
-        logSizesMiB: [16, 64],
+        logSizesMiB: [16, 64, 256],
+        followSizeMiB: 64,
         bareLogRuns: 1,
         concurrency: 200,
         concurrencyRounds: 1,
@@ -49,7 +52,9 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
         loadSeconds: 5,
         loadPasses: 2,
         loadWarmupSeconds: 1,
-        logSizesMiB: [64, 256],
+        // The 256 MiB for throughput; 1 GiB shows where memory levels off.
+        logSizesMiB: [64, 256, 1024],
+        followSizeMiB: 256,
         bareLogRuns: 3,
         concurrency: 200,
         concurrencyRounds: 3,

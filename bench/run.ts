@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     }
 
     if (wanted.has('logs')) {
-      heading(4, SECTIONS, `log throughput and memory: ${config.logSizesMiB.join(' and ')} MiB written to stdout, read through each follow stream`);
+      heading(4, SECTIONS, `log throughput and memory: ${config.logSizesMiB.join(', ')} MiB written to stdout, read through each follow stream`);
       await section(checks, 'log throughput and memory', () => logFollow(config));
     }
 
