@@ -3,8 +3,8 @@ import type { FrameBatch } from '../spec/pipeline.ts';
 
 // The frames of a follow stream are one per output line, and a process writing fast completes
 // hundreds of lines per read. These build the frames of one read's lines as one batch, with the
-// text around each line worked out once, so that the common case costs a join rather than an
-// object, a JSON.stringify and a template per line.
+// text around each line worked out once, so that the common case costs one pass over the read's
+// text rather than an object, a JSON.stringify and a template per line.
 
 /** Text around each frame on the wire, e.g. SSE's `event: output\ndata: ` and `\n\n`. */
 export interface Framing {
