@@ -5,7 +5,7 @@
 // fetch for as long as it listens.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BlaxelBox, sseEvent, TensorlakeBox, watchStreamRelease, type FaultTarget, type FaultTransport } from './fault-test-kit.ts';
+import { BlaxelBox, framesAndError, sseEvent, TensorlakeBox, watchStreamRelease, type FaultTarget, type FaultTransport } from './fault-test-kit.ts';
 
 export function describeFaults(transport: FaultTransport): void {
   let target: FaultTarget;
@@ -66,7 +66,7 @@ export function describeFaults(transport: FaultTransport): void {
       const watch = watchStreamRelease(target.app, 'blaxel-sandbox', 'streamProcessLogs');
       try {
         target.faults.add({ match: { operationId: 'streamProcessLogs' }, cutAfterFrames: 5 });
-        const { frames, error } = await (await box.logsStream('chatty')).rest();
+        const { frames, error } = await framesAndError(await box.logsStream('chatty'));
         expect(frames).toEqual(['stdout:line-1', 'stdout:line-2', 'stdout:line-3', 'stdout:line-4', 'stdout:line-5']);
         expect(error).toBeInstanceOf(Error);
         await watch.released;
@@ -83,7 +83,7 @@ export function describeFaults(transport: FaultTransport): void {
       const watch = watchStreamRelease(target.app, 'tensorlake-runtime', 'sandbox_process_output_follow');
       try {
         target.faults.add({ match: { path: '/output/follow$' }, cutAfterFrames: 3, times: 1 });
-        const { frames, error } = await (await box.follow(proc.pid)).rest();
+        const { frames, error } = await framesAndError(await box.follow(proc.pid));
         expect(frames.map((f) => sseEvent(f))).toEqual([1, 2, 3].map((i) => ({ event: 'output', data: { line: `line-${i}`, timestamp: expect.any(Number), stream: 'stdout' } })));
         expect(error).toBeInstanceOf(Error);
         await watch.released;
@@ -93,7 +93,7 @@ export function describeFaults(transport: FaultTransport): void {
       // The next follow is whole again: every line, then eof and a clean end. Read to its end
       // rather than cancelled: through msw, cancelling a body waits on msw's own unread clone
       // of it, so it never completes.
-      const again = await (await box.follow(proc.pid)).rest();
+      const again = await framesAndError(await box.follow(proc.pid));
       expect(again.error).toBeUndefined();
       expect(again.frames).toHaveLength(201);
       expect(sseEvent(again.frames[200])).toEqual({ event: 'eof', data: {} });
@@ -139,7 +139,7 @@ export function describeFaults(transport: FaultTransport): void {
       const stream = await box.logsStream('victim');
       await stream.until((f) => f === 'stdout:line-3');
       process.kill(Number(p.pid), 'SIGKILL');
-      const { frames, error } = await stream.rest();
+      const { frames, error } = await framesAndError(stream);
       // The server just closes the stream: no banner (nobody asked it to stop), no error.
       expect(error).toBeUndefined();
       for (const frame of frames) expect(frame).toMatch(/^stdout:line-\d+$/);
@@ -152,7 +152,7 @@ export function describeFaults(transport: FaultTransport): void {
       const follow = await box.follow(proc.pid);
       await follow.until((f) => sseEvent(f).data?.line === 'line-3');
       process.kill(proc.pid, 'SIGKILL');
-      const { frames, error } = await follow.rest();
+      const { frames, error } = await framesAndError(follow);
       expect(error).toBeUndefined();
       const events = frames.map((f) => sseEvent(f));
       expect(events.at(-1)).toEqual({ event: 'eof', data: {} });
@@ -165,7 +165,7 @@ export function describeFaults(transport: FaultTransport): void {
     it('Blaxel: output written in partial lines comes back as whole lines, nothing lost', async () => {
       const box = blaxel();
       await box.exec({ command: PARTIAL, name: 'partial' });
-      const { frames, error } = await (await box.logsStream('partial')).rest();
+      const { frames, error } = await framesAndError(await box.logsStream('partial'));
       expect(error).toBeUndefined();
       expect(frames).toEqual(['stdout:partial', 'stdout:last-no-newline']);
       expect(await box.info('partial')).toMatchObject({ status: 'completed', stdout: 'partial\nlast-no-newline' });
@@ -174,7 +174,7 @@ export function describeFaults(transport: FaultTransport): void {
     it('Tensorlake: output written in partial lines comes back as one event per line, nothing lost', async () => {
       const box = tensorlake();
       const proc = await box.sh(PARTIAL);
-      const { frames, error } = await (await box.follow(proc.pid)).rest();
+      const { frames, error } = await framesAndError(await box.follow(proc.pid));
       expect(error).toBeUndefined();
       expect(frames.map((f) => sseEvent(f).data?.line ?? sseEvent(f).event)).toEqual(['partial', 'last-no-newline', 'eof']);
       expect(await box.lines(proc.pid)).toEqual(['partial', 'last-no-newline']);
@@ -187,7 +187,7 @@ export function describeFaults(transport: FaultTransport): void {
     it('Blaxel: binary output does not break the stream or the JSON', async () => {
       const box = blaxel();
       await box.exec({ command: BINARY, name: 'binary' });
-      const { frames, error } = await (await box.logsStream('binary')).rest();
+      const { frames, error } = await framesAndError(await box.logsStream('binary'));
       expect(error).toBeUndefined();
       expect(frames).toEqual([`stdout:${DECODED}`, 'stdout:after']);
       // info() parses the JSON: it stays valid.
@@ -197,7 +197,7 @@ export function describeFaults(transport: FaultTransport): void {
     it('Tensorlake: binary output does not break the follow or the JSON', async () => {
       const box = tensorlake();
       const proc = await box.sh(BINARY);
-      const { frames, error } = await (await box.follow(proc.pid)).rest();
+      const { frames, error } = await framesAndError(await box.follow(proc.pid));
       expect(error).toBeUndefined();
       // sseEvent parses each data line as JSON: every frame stays valid.
       expect(frames.map((f) => sseEvent(f).data?.line ?? sseEvent(f).event)).toEqual([DECODED, 'after', 'eof']);

@@ -5,6 +5,7 @@
 import type { EmulatorApp } from '../app.ts';
 import { createEmulator } from '../index.ts';
 import type { EmuResponse, StreamItem } from '../spec/pipeline.ts';
+import { FrameReader } from '../test-support/stream-readers.ts';
 import { setupEmulator } from '../transports/msw/setup-emulator.ts';
 import type { FaultController } from './fault-injector.ts';
 
@@ -119,60 +120,16 @@ export function sseEvent(block: string): { event?: string; data?: any } {
   return { event, data: data === undefined ? undefined : JSON.parse(data) };
 }
 
-/** Reads a streamed body frame by frame; a frame is the text before each separator. */
-export class FrameReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private readonly decoder = new TextDecoder();
-  private buffer = '';
-  private ended = false;
+export { FrameReader };
 
-  constructor(
-    response: Response,
-    private readonly separator: string,
-  ) {
-    if (!response.body) throw new Error('the response has no body');
-    this.reader = response.body.getReader();
-  }
-
-  /** The next frame, or null when the stream ended cleanly; throws when it broke. */
-  async next(): Promise<string | null> {
-    for (;;) {
-      const at = this.buffer.indexOf(this.separator);
-      if (at !== -1) {
-        const frame = this.buffer.slice(0, at);
-        this.buffer = this.buffer.slice(at + this.separator.length);
-        return frame;
-      }
-      if (this.ended) {
-        if (this.buffer) throw new Error(`the stream ended inside a frame: ${JSON.stringify(this.buffer)}`);
-        return null;
-      }
-      const { done, value } = await this.reader.read();
-      if (done) this.ended = true;
-      this.buffer += done ? this.decoder.decode() : this.decoder.decode(value, { stream: true });
-    }
-  }
-
-  /** Frames up to one that satisfies `found` (included); throws if the stream ends first. */
-  async until(found: (frame: string) => boolean): Promise<string[]> {
-    const frames: string[] = [];
-    for (;;) {
-      const frame = await this.next();
-      if (frame === null) throw new Error(`the stream ended before the expected frame; got ${JSON.stringify(frames)}`);
-      frames.push(frame);
-      if (found(frame)) return frames;
-    }
-  }
-
-  /** Every remaining frame, and the error the stream broke with (undefined after a clean end). */
-  async rest(): Promise<{ frames: string[]; error?: Error }> {
-    const frames: string[] = [];
-    try {
-      for (let frame = await this.next(); frame !== null; frame = await this.next()) frames.push(frame);
-      return { frames };
-    } catch (error) {
-      return { frames, error: error as Error };
-    }
+/** Every remaining frame, and the error the stream broke with (undefined after a clean end). */
+export async function framesAndError(reader: FrameReader): Promise<{ frames: string[]; error?: Error }> {
+  const frames: string[] = [];
+  try {
+    for (let frame = await reader.next(); frame !== null; frame = await reader.next()) frames.push(frame);
+    return { frames };
+  } catch (error) {
+    return { frames, error: error as Error };
   }
 }
 

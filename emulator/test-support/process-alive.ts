@@ -12,3 +12,12 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** Polls until `check` holds, for the few facts no API event reports (a pid vanishing). */
+export async function eventually(check: () => boolean | Promise<boolean>, what = 'the condition', timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

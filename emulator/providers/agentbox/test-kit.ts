@@ -4,6 +4,7 @@
 
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
 import { HttpTestClient } from '../../test-support/http-test-client.ts';
+import { FrameReader } from '../../test-support/stream-readers.ts';
 
 export interface AgentBoxTarget {
   emulator: Emulator;
@@ -101,60 +102,28 @@ export class AgentBoxClient extends HttpTestClient {
 
 /** Reads an NDJSON response line by line; `next()` answers null once it has ended. */
 export class NdjsonReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  private readonly decoder = new TextDecoder();
-  private buffer = '';
-  private ended = false;
+  private readonly frames: FrameReader;
 
   constructor(readonly response: Response) {
-    this.reader = response.body?.getReader();
+    this.frames = new FrameReader(response, '\n');
   }
 
   get status(): number {
     return this.response.status;
   }
 
-  async next(timeoutMs = 10_000): Promise<any | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = this.buffer.indexOf('\n');
-      if (end !== -1) {
-        const line = this.buffer.slice(0, end);
-        this.buffer = this.buffer.slice(end + 1);
-        return JSON.parse(line);
-      }
-      if (this.ended || !this.reader) {
-        if (this.buffer !== '') throw new Error(`the stream ended mid-line: ${JSON.stringify(this.buffer)}`);
-        return null;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no NDJSON line within ${timeoutMs} ms (buffered: ${JSON.stringify(this.buffer)})`);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no NDJSON line within ${timeoutMs} ms`)), left);
-      });
-      try {
-        const { done, value } = await Promise.race([this.reader.read(), timeout]);
-        if (done) this.ended = true;
-        else this.buffer += this.decoder.decode(value, { stream: true });
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+  async next(timeoutMs?: number): Promise<any | null> {
+    const line = await this.frames.next(timeoutMs);
+    return line === null ? null : JSON.parse(line);
   }
 
   /** Every remaining line up to the end of the response (which must come). */
   async rest(timeoutMs?: number): Promise<any[]> {
-    const out: any[] = [];
-    for (;;) {
-      const line = await this.next(timeoutMs);
-      if (line === null) return out;
-      out.push(line);
-    }
+    return (await this.frames.rest(timeoutMs)).map((line) => JSON.parse(line));
   }
 
-  async cancel(): Promise<void> {
-    await this.reader?.cancel().catch(() => undefined);
+  cancel(): Promise<void> {
+    return this.frames.cancel();
   }
 }
 

@@ -2,10 +2,11 @@
 // a stream reader that hands over text as it arrives, so a test can assert on a line while the
 // process that wrote it still runs.
 
-import { readFileSync } from 'node:fs';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
 import type { ProcessResponse } from './process-view.ts';
 import { HttpTestClient } from '../../test-support/http-test-client.ts';
+import { alive, eventually } from '../../test-support/process-alive.ts';
+import { BodyText } from '../../test-support/stream-readers.ts';
 
 export interface BlaxelTarget {
   emulator: Emulator;
@@ -68,61 +69,42 @@ export class SandboxClient extends HttpTestClient {
 
 /** Reads a streamed body as text, chunk by chunk, as it arrives. */
 export class TextStream {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private readonly decoder = new TextDecoder();
+  private readonly body: BodyText;
   text = '';
-  ended = false;
 
   constructor(response: Response) {
     if (!response.body) throw new Error('the response has no body');
-    this.reader = response.body.getReader();
+    this.body = new BodyText(response);
+  }
+
+  get ended(): boolean {
+    return this.body.ended;
   }
 
   /** Reads until the text so far satisfies `done`; throws if the stream ends first. */
   async until(done: (text: string) => boolean): Promise<string> {
     while (!done(this.text)) {
-      if (this.ended) throw new Error(`the stream ended before the expected text; got: ${JSON.stringify(this.text)}`);
-      await this.readOnce();
+      const chunk = await this.body.read();
+      if (chunk === null) throw new Error(`the stream ended before the expected text; got: ${JSON.stringify(this.text)}`);
+      this.text += chunk;
     }
     return this.text;
   }
 
   /** Reads to the end of the stream. */
   async rest(): Promise<string> {
-    while (!this.ended) await this.readOnce();
+    for (let chunk = await this.body.read(); chunk !== null; chunk = await this.body.read()) this.text += chunk;
     return this.text;
   }
 
   cancel(): Promise<void> {
-    return this.reader.cancel();
-  }
-
-  private async readOnce(): Promise<void> {
-    const { done, value } = await this.reader.read();
-    if (done) {
-      this.ended = true;
-      this.text += this.decoder.decode();
-    } else {
-      this.text += this.decoder.decode(value, { stream: true });
-    }
+    return this.body.cancel();
   }
 }
 
 /** True when no process has this pid any more (or only its zombie is left). */
 export function pidGone(pid: number | string): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  return !alive(Number(pid));
 }
 
-/** Waits (bounded) for a condition that only polling can observe, such as a pid disappearing. */
-export async function eventually(check: () => boolean, deadlineMs = 5_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`condition still false after ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { eventually };

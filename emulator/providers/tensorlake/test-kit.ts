@@ -5,6 +5,8 @@
 import { randomAlphanumeric } from '../../core/ids.ts';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
 import { HttpTestClient } from '../../test-support/http-test-client.ts';
+import { FrameReader } from '../../test-support/stream-readers.ts';
+import type { ProcessInfo } from './process-info.ts';
 
 export interface TensorlakeTarget {
   emulator: Emulator;
@@ -24,18 +26,7 @@ export async function startTensorlake(options: EmulatorOptions = {}): Promise<Te
   };
 }
 
-export interface ProcessInfo {
-  handle: number;
-  pid: number;
-  status: string;
-  exit_code: number | null;
-  signal: number | null;
-  stdin_writable: boolean;
-  command: string;
-  args: string[];
-  started_at: number;
-  ended_at: number | null;
-}
+export type { ProcessInfo };
 
 /** Plain fetch against one sandbox's runtime API. */
 export class SandboxClient extends HttpTestClient {
@@ -90,13 +81,10 @@ export interface SseEvent {
 
 /** Reads a text/event-stream response event by event; `next()` answers null once it has ended. */
 export class SseReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  private readonly decoder = new TextDecoder();
-  private buffer = '';
-  private ended = false;
+  private readonly frames: FrameReader;
 
   constructor(readonly response: Response) {
-    this.reader = response.body?.getReader();
+    this.frames = new FrameReader(response, '\n\n');
   }
 
   get status(): number {
@@ -108,30 +96,9 @@ export class SseReader {
   }
 
   /** The next event (comments included), or null when the response has ended. */
-  async next(timeoutMs = 10_000): Promise<SseEvent | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = this.buffer.indexOf('\n\n');
-      if (end !== -1) {
-        const block = this.buffer.slice(0, end);
-        this.buffer = this.buffer.slice(end + 2);
-        return parseEvent(block);
-      }
-      if (this.ended || !this.reader) return null;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no SSE event within ${timeoutMs} ms (buffered: ${JSON.stringify(this.buffer)})`);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no SSE event within ${timeoutMs} ms`)), left);
-      });
-      try {
-        const { done, value } = await Promise.race([this.reader.read(), timeout]);
-        if (done) this.ended = true;
-        else this.buffer += this.decoder.decode(value, { stream: true });
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+  async next(timeoutMs?: number): Promise<SseEvent | null> {
+    const block = await this.frames.next(timeoutMs);
+    return block === null ? null : parseEvent(block);
   }
 
   /** The next event that is not a comment. */
@@ -152,8 +119,8 @@ export class SseReader {
     }
   }
 
-  async cancel(): Promise<void> {
-    await this.reader?.cancel().catch(() => undefined);
+  cancel(): Promise<void> {
+    return this.frames.cancel();
   }
 }
 
@@ -174,13 +141,4 @@ function parseEvent(block: string): SseEvent {
   return event;
 }
 
-export { alive } from '../../test-support/process-alive.ts';
-
-/** Polls until `check` holds, for the few facts no API event reports (a pid vanishing). */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { alive, eventually } from '../../test-support/process-alive.ts';
