@@ -244,13 +244,6 @@ async function* checkedFrames(
 ): AsyncGenerator<StreamItem> {
   // Looked up once per stream, not per frame: a follow sends a frame per line.
   const check = mount.validator.valueChecker(match.operationId, status, mediaType);
-  const blind = new Map<string, boolean>();
-  const blindAt = (path: readonly string[]) => {
-    const key = path.join('\u0000');
-    let answer = blind.get(key);
-    if (answer === undefined) blind.set(key, (answer = mount.validator.blindToStringAt(match.operationId, status, mediaType, path)));
-    return answer;
-  };
   const report = (violations: ResponseViolation[]) => {
     for (const v of violations) options.onViolation({ ...v, message: `stream frame: ${v.message}` });
   };
@@ -258,7 +251,7 @@ async function* checkedFrames(
     if (isBatch(item)) {
       // Every frame of a batch is checked, or one for all when they differ only where the schema
       // cannot tell them apart. In strict mode the frames before a bad one still go.
-      const judged = item.varies && blindAt(item.varies) ? 1 : item.count;
+      const judged = item.varies && mount.validator.blindToStringAt(match.operationId, status, mediaType, item.varies) ? 1 : item.count;
       for (let i = 0; i < judged; i++) {
         const violations = check(item.payload(i));
         if (violations.length === 0) continue;

@@ -23,6 +23,7 @@ export class ResponseValidator {
   private readonly ajv: Ajv | Ajv2020;
   private readonly operations = new Map<string, OperationObject>();
   private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly blind = new Map<string, boolean>();
   /** valueChecker of each operation, status and media type, kept: validateValue runs once per answer. */
   private readonly checkers = new Map<string, (value: unknown) => ResponseViolation[]>();
 
@@ -114,8 +115,15 @@ export class ResponseValidator {
    * blindToStringAt): payloads that differ only there get the same verdict.
    */
   blindToStringAt(operationId: string, status: number, mediaType: string, path: readonly string[]): boolean {
-    const schema = this.schemaFor(operationId, status, mediaType);
-    return schema ? blindToStringAt(schema, path) : false;
+    // Asked at every batch of a follow: the schema is walked once per place.
+    const key = `${operationId} ${status} ${mediaType} ${path.join('\u0000')}`;
+    let blind = this.blind.get(key);
+    if (blind === undefined) {
+      const schema = this.schemaFor(operationId, status, mediaType);
+      blind = schema ? blindToStringAt(schema, path) : false;
+      this.blind.set(key, blind);
+    }
+    return blind;
   }
 
   private responseFor(operationId: string, status: number) {

@@ -1,9 +1,9 @@
-import { LineSplitter, type LineBatch } from '../../core/line-splitter.ts';
+import type { LineBatch } from '../../core/line-splitter.ts';
 import type { ManagedProcess } from '../../core/managed-process.ts';
 import type { StreamName } from '../../core/output-log.ts';
 import type { Frame, FrameBatch, StreamItem } from '../../spec/pipeline.ts';
-import { sseComment, sseFrame, sseLines } from '../respond.ts';
-import { IDLE, withKeepAlive } from './keep-alive.ts';
+import { sseFrame, sseLines } from '../respond.ts';
+import { outputFrames } from './output-frames.ts';
 
 export interface FollowStreamOptions {
   streams: readonly StreamName[];
@@ -34,21 +34,8 @@ async function* frames(proc: ManagedProcess, options: FollowStreamOptions, repla
     const stream = batch.stream;
     return sseLines(batch, options.tagStream ? (line) => ({ line, timestamp, stream }) : (line) => ({ line, timestamp }), 'output');
   };
-  const splitter = new LineSplitter();
-  const chunks = proc.output.follow({ streams: options.streams, signal: options.signal });
-  for await (const item of withKeepAlive(chunks, options.keepAliveMs, options.signal)) {
-    if (item === IDLE) {
-      yield sseComment('keep-alive');
-      continue;
-    }
-    const batch = events(splitter.push(item));
-    if (batch) yield batch;
-  }
+  yield* outputFrames(proc, options, events);
   if (options.signal.aborted) return;
-  for (const rest of splitter.end()) {
-    const batch = events(rest);
-    if (batch) yield batch;
-  }
   yield eofFrame();
 }
 

@@ -1,8 +1,8 @@
-import { LineSplitter, type LineBatch } from '../../core/line-splitter.ts';
+import type { LineBatch } from '../../core/line-splitter.ts';
 import { signalNumber, type ManagedProcess } from '../../core/managed-process.ts';
 import type { StreamItem } from '../../spec/pipeline.ts';
-import { sseComment, sseFrame, sseLines } from '../respond.ts';
-import { IDLE, withKeepAlive } from './keep-alive.ts';
+import { sseFrame, sseLines } from '../respond.ts';
+import { outputFrames } from './output-frames.ts';
 
 /**
  * The run stream: data-only SSE frames (no `event:` line, as in the docs), the SDKs telling
@@ -17,20 +17,8 @@ export async function* runFrames(proc: ManagedProcess, options: { keepAliveMs: n
     const { time: timestamp, stream } = batch;
     return sseLines(batch, (line) => ({ line, timestamp, stream }));
   };
-  const splitter = new LineSplitter();
-  for await (const item of withKeepAlive(proc.output.follow({ signal: options.signal }), options.keepAliveMs, options.signal)) {
-    if (item === IDLE) {
-      yield sseComment('keep-alive');
-      continue;
-    }
-    const batch = lines(splitter.push(item));
-    if (batch) yield batch;
-  }
+  yield* outputFrames(proc, options, lines);
   if (options.signal.aborted) return;
-  for (const rest of splitter.end()) {
-    const batch = lines(rest);
-    if (batch) yield batch;
-  }
   const exit = await proc.done;
   const signal = signalNumber(exit.signal);
   // Node reports either a code or a signal; -1 only if the OS reported neither, never expected.
