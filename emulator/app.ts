@@ -1,4 +1,4 @@
-import { createTempRoot, removeTempRoot } from './core/sandbox-registry.ts';
+import { createTempRoot, removeTempRoot, sweepStaleRoots } from './core/temp-root.ts';
 import { createAgentBoxProvider } from './providers/agentbox/index.ts';
 import { createBlaxelProvider } from './providers/blaxel/index.ts';
 import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type Provider, type ProviderName, type ProviderOptions } from './providers/provider.ts';
@@ -65,13 +65,16 @@ export class EmulatorApp {
   private constructor(
     readonly options: AppOptions,
     readonly providers: Provider[],
-    private readonly root: string,
+    /** The temporary folder every sandbox's folder is made in. */
+    readonly root: string,
   ) {
     for (const provider of providers) for (const mount of provider.mounts) this.mounts.set(mount.id, mount);
   }
 
   static async create(options: AppOptions = {}): Promise<EmulatorApp> {
     const names = options.providers ?? PROVIDER_NAMES;
+    // Roots left by emulators that died without cleaning up go first, or they pile up in /tmp.
+    await sweepStaleRoots();
     const root = await createTempRoot();
     const providers: Provider[] = [];
     try {

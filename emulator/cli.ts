@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The command line. Nothing imports this file: it only wires the programmatic API to argv.
 import { parseArgs } from 'node:util';
-import { startBanner } from './cli/start-banner.ts';
+import { exposureWarning, startBanner } from './cli/start-banner.ts';
 import { parseStartArgs, START_USAGE, UsageError } from './cli/start-options.ts';
 import { DRIFT_PROVIDERS, runDrift } from './spec/drift.ts';
 import { DEFAULT_SPECS_DIR } from './spec/specs-dir.ts';
@@ -34,17 +34,35 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`Failed to run: unknown command '${command}'. Use start, drift or record.`);
 }
 
+/** The signals that end `start` cleanly: every process ended, every container removed. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
 async function start(args: string[]): Promise<number> {
   if (args.includes('--help')) {
     process.stdout.write(START_USAGE);
     return 0;
   }
   const { options, quiet } = await parseStartArgs(args);
+  // A log reader that goes away (`npm start | head`, a closed terminal, a log shipper that
+  // stopped) makes the next write fail with EPIPE or EIO; unhandled, that error would end the
+  // emulator and every process with it. The log is lost, the server is not.
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
   // Loaded here, not at the top: `drift` needs none of the providers.
   const { createEmulator } = await import('./index.ts');
   const emulator = await createEmulator({
     ...options,
     log: quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  // Listening for the signals before the banner: a supervisor that stops us as soon as it
+  // reads the banner must find the handlers in place, not the default that ends us uncleaned.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.stdout.write(`\n${signal}: ending every process the emulator started...\n`);
+      resolve();
+    };
+    // SIGHUP comes when the terminal or ssh session closes, SIGQUIT from Ctrl-\: left to their
+    // default they end the emulator on the spot, orphaning every child and the temp root.
+    for (const signal of STOP_SIGNALS) process.once(signal, stop);
   });
   let urls;
   try {
@@ -56,14 +74,9 @@ async function start(args: string[]): Promise<number> {
   const replayed = emulator.fixtures.fixtures.length;
   if (replayed > 0) process.stdout.write(`replaying ${replayed} fixture${replayed === 1 ? '' : 's'}; every other request goes to the emulator\n`);
   process.stdout.write(`${startBanner(urls, options)}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.stdout.write(`\n${signal}: ending every process the emulator started...\n`);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const warning = exposureWarning(options);
+  if (warning) process.stderr.write(`${warning}\n`);
+  await stopped;
   await emulator.close();
   process.stdout.write('sandbox-emulator stopped.\n');
   return 0;

@@ -136,12 +136,53 @@ describe('npm start', () => {
     [['--fidelity', 'exact'], /'exact' is neither 'spec' nor 'observed'/],
     [['--output-cap', 'lots'], /'lots' is not a size/],
     [['--config', '/nonexistent/emulator.yaml'], /Failed to read the config file \/nonexistent\/emulator\.yaml/],
+    [['--allow-origin', '*'], /Failed to read --allow-origin '\*': .*no wildcard/],
+    [['--allow-origin', 'http://localhost:3000/app'], /Failed to read --allow-origin 'http:\/\/localhost:3000\/app'/],
   ])('refuses %j with one line and exit code 2', async (args, message) => {
     const child = npmStart(args);
     const out = output(child);
     expect(await exited(child)).toBe(2);
     expect(out.text()).toMatch(message);
     expect(out.text().trim().split('\n').filter((l) => l.startsWith('sandbox-emulator:'))).toHaveLength(1);
+  });
+
+  it('warns loudly when it listens beyond loopback with a provider that needs no token, naming that provider', async () => {
+    const child = npmStart(['--port', '0', '--quiet', '--host', '0.0.0.0', '--providers', 'blaxel,tensorlake', '--tensorlake-token', 'secret']);
+    const out = output(child);
+    await waitFor(child, /Ctrl-C/);
+    await new Promise<void>((resolve) => (out.text().includes('!!!\n') ? resolve() : child.stderr!.on('data', () => out.text().includes('!!!\n') && resolve())));
+    expect(out.text()).toContain('WARNING: listening on 0.0.0.0, beyond this machine, with no token for blaxel.');
+    expect(out.text()).toContain('--blaxel-token <secret>');
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('does not warn on loopback, nor beyond it when every provider needs a token', async () => {
+    for (const args of [[], ['--host', '0.0.0.0', '--providers', 'agentbox', '--agentbox-token', 'k']]) {
+      const child = spawn(process.execPath, [join(root, 'bin', 'sandbox-emulator.js'), 'start', '--port', '0', '--quiet', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      children.push(child);
+      const out = output(child);
+      // 'close', not 'exit': every byte it wrote to stderr has been read by then.
+      const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      await waitFor(child, /Ctrl-C/);
+      child.kill('SIGTERM');
+      expect(await closed, out.text()).toBe(0);
+      expect(out.text()).toContain('sandbox-emulator stopped.');
+      expect(out.text()).not.toContain('WARNING');
+    }
+  });
+
+  it('keeps serving when whoever read its output goes away (npm start | head -1)', async () => {
+    // The CLI itself, not npm: npm would die of the closed pipe first.
+    const child = spawn(process.execPath, [join(root, 'bin', 'sandbox-emulator.js'), 'start', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    children.push(child);
+    const [, origin] = await waitFor(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    child.stdout!.destroy();
+    // Each answer writes a log line into the closed pipe; the first one used to end the emulator.
+    for (let i = 0; i < 3; i++) expect((await fetch(`${origin}/agentbox/ping`)).status).toBe(200);
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
   });
 
   it('refuses a config file that is not YAML', async () => {

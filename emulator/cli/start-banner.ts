@@ -1,5 +1,28 @@
 import type { BaseUrls, EmulatorOptions } from '../index.ts';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.ts';
+import { isLoopback } from '../transports/http/browser-guard.ts';
+
+/**
+ * What `start` prints to stderr when the emulator faces a network with a provider open to
+ * anyone: every such provider runs any command sent to it, as the user who started it.
+ * Undefined when it listens on loopback only, or every provider served needs a token.
+ */
+export function exposureWarning(options: EmulatorOptions): string | undefined {
+  const host = options.host ?? '127.0.0.1';
+  if (isLoopback(host)) return undefined;
+  const open = (options.providers ?? PROVIDER_NAMES).filter((p) => options.tokens?.[p] === undefined);
+  if (open.length === 0) return undefined;
+  const flags = open.map((p) => `--${p}-token <secret>`).join(' ');
+  const bar = '!'.repeat(78);
+  return [
+    bar,
+    `WARNING: listening on ${host}, beyond this machine, with no token for ${open.join(', ')}.`,
+    'Anyone who can reach this port can run any command here, as this user.',
+    `Require a token (${flags}), or listen on 127.0.0.1 (in a container, publish the port`,
+    "to the host's loopback only: docker run -p 127.0.0.1:4747:4747 ...).",
+    bar,
+  ].join('\n');
+}
 
 /**
  * What `npm start` prints: per provider, its base URL and the exact settings that aim its SDK

@@ -18,6 +18,12 @@ export const START_USAGE = `Usage: sandbox-emulator start [options]
 
   --port <n>               port to listen on (default 4747; 0 picks a free one)
   --host <addr>            address to listen on (default 127.0.0.1, never the network by accident)
+  --allowed-host <name>    accept this name in the Host header (repeatable; '.example' takes its
+                           subdomains); addresses and loopback names always pass, other names are
+                           refused as DNS rebinding would use them
+  --allow-origin <origin>  let a web page of this origin call the emulator, e.g.
+                           http://localhost:3000 (repeatable; default: no page may, since every
+                           provider here runs commands on this machine)
   --providers <list>       providers to serve, comma-separated (default: blaxel,tensorlake,agentbox)
   --blaxel-token <t>       require this credential on Blaxel requests (default: auth off)
   --tensorlake-token <t>   require this bearer token on Tensorlake requests
@@ -44,6 +50,8 @@ export const START_USAGE = `Usage: sandbox-emulator start [options]
 interface ConfigFile {
   port?: number;
   host?: string;
+  allowedHosts?: string[];
+  allowOrigins?: string[];
   providers?: ProviderName[];
   tokens?: Partial<Record<ProviderName, string>>;
   fidelity?: Fidelity;
@@ -71,6 +79,8 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true },
+        'allow-origin': { type: 'string', multiple: true },
         providers: { type: 'string' },
         'blaxel-token': { type: 'string' },
         'tensorlake-token': { type: 'string' },
@@ -120,6 +130,8 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
     options: {
       port: parsePort(flags.port ?? config.port),
       host: flags.host ?? config.host ?? '127.0.0.1',
+      allowedHosts: [...(config.allowedHosts ?? []), ...(flags['allowed-host'] ?? [])],
+      allowOrigins: [...(config.allowOrigins ?? []), ...(flags['allow-origin'] ?? [])].map(parseOrigin),
       providers: providers as ProviderName[] | undefined,
       tokens,
       fidelity,
@@ -132,6 +144,20 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
       fixtures: [...(config.fixtures ?? []), ...(flags.fixtures ?? [])],
     },
   };
+}
+
+/** An origin as a browser sends it: scheme, host and port, nothing else (and never `*`). */
+function parseOrigin(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== text.replace(/\/$/, '')) {
+    throw new UsageError(`Failed to read --allow-origin '${text}': write an origin as a browser sends it, e.g. http://localhost:3000 (no path, no wildcard).`);
+  }
+  return url.origin;
 }
 
 function parsePort(value: string | number | undefined): number {

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcessSupervisor, type SupervisorOptions } from './process-supervisor.ts';
 
@@ -21,15 +20,6 @@ export interface SandboxRegistryOptions {
   root: string;
   supervisor?: SupervisorOptions;
   now?: () => number;
-}
-
-/** Makes the one temporary root of an emulator; removed again by `removeTempRoot`. */
-export function createTempRoot(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'sandbox-emulator-'));
-}
-
-export function removeTempRoot(root: string): Promise<void> {
-  return rm(root, { recursive: true, force: true });
 }
 
 /** The sandboxes of one provider. Ids are whatever the provider uses; folders are made safe. */

@@ -178,7 +178,11 @@ describe('the CLI killed while processes run', () => {
     return { child, origin };
   }
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s ends every process of every provider: processes, streams, AgentBox containers and a running exec', async (signal) => {
+  /** The temp roots of the CLI with this pid (named after it, see core/temp-root.ts). */
+  const rootsOf = (pid: number) => readdirSync(tmpdir()).filter((name) => name.startsWith(`sandbox-emulator-root-${pid}-`));
+
+  // SIGHUP is a closed terminal or ssh session, SIGQUIT a Ctrl-\: they clean up as SIGTERM does.
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const)('%s ends every process of every provider: processes, streams, AgentBox containers and a running exec', async (signal) => {
     const { child, origin: listening } = startCli();
     const origin = await listening;
     const tag = `${signal.toLowerCase()}-${Date.now()}`;
@@ -225,9 +229,12 @@ describe('the CLI killed while processes run', () => {
     expect(before).toContain(Number(tree.body.pid));
     expect(before).toContain(tl.body.pid);
 
+    expect(rootsOf(child.pid!)).toHaveLength(1);
+
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill(signal);
     expect(await exited).toBe(0);
+    expect(rootsOf(child.pid!)).toEqual([]);
     expect(before.filter(alive).map((pid) => `${pid} ${commandLine(pid)}`)).toEqual([]);
     // Clients connected at the time are let go, not left hanging.
     await Promise.all([execStream.ended, run.ended]);

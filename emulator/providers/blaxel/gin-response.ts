@@ -2,11 +2,12 @@ import type { EmuResponse, Frame } from '../../spec/pipeline.ts';
 import { empty, json, stream, text } from '../respond.ts';
 
 /**
- * Headers the sandbox-api's middleware puts on every answer (CORS and no-cache), so a browser
- * client or a caching proxy sees what it would see in front of the real server.
+ * Headers the sandbox-api's middleware puts on every answer (CORS and no-cache), so a caching
+ * proxy sees what it would see in front of the real server. All but one: the real server says
+ * `Access-Control-Allow-Origin: *`, which on a developer's machine would let any web page read
+ * what its commands print. The HTTP transport names an origin the user allowed instead.
  */
 export const GIN_HEADERS: Readonly<Record<string, string>> = {
-  'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, PUT, DELETE, HEAD, OPTIONS',
   'access-control-allow-headers': 'Content-Type, Authorization',
   'cache-control': 'no-cache, no-store, must-revalidate',

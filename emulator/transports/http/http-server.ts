@@ -2,11 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { EmulatorApp } from '../../app.ts';
 import { framesIn, headOf, type EmuRequest, type EmuResponse } from '../../spec/pipeline.ts';
+import { checkBrowserAccess, corsHeaders, type BrowserGuardOptions } from './browser-guard.ts';
 import { endOfTurn } from './end-of-turn.ts';
 import { httpUrlFor, matchRoute } from './http-routes.ts';
 import { parseRequestUrl, type RequestUrl } from './request-url.ts';
 
-export interface HttpServerOptions {
+export interface HttpServerOptions extends BrowserGuardOptions {
   /** Default 127.0.0.1: the emulator runs untrusted commands and must not face a network by accident. */
   host?: string;
   /** Default 4747; 0 picks a free port. */
@@ -94,6 +95,21 @@ export class HttpTransport {
       this.options.log?.(`${req.method} ${req.url} 400 ${Date.now() - started}ms`);
       return;
     }
+    // Before anything reads the body or reaches a provider: a refused page costs nothing.
+    const method = (req.method ?? 'GET').toUpperCase();
+    const guard = checkBrowserAccess(method, req.headers, this.options, this.options.host ?? '127.0.0.1');
+    if (!guard.ok) {
+      writeFallback(res, guard.status, guard.message);
+      req.resume();
+      this.options.log?.(`${req.method} ${url.pathname}${url.search} ${guard.status} ${Date.now() - started}ms (refused: ${guard.status === 415 ? 'text/plain from a browser' : req.headers.origin ? `origin ${req.headers.origin}` : `host ${req.headers.host}`})`);
+      return;
+    }
+    if (guard.preflight && guard.corsOrigin) {
+      // An allowed page asks before its real request; every provider gets the same answer.
+      res.writeHead(204, corsHeaders(guard.corsOrigin, String(req.headers['access-control-request-headers'] ?? ''))).end();
+      this.options.log?.(`${req.method} ${url.pathname}${url.search} 204 ${Date.now() - started}ms (preflight)`);
+      return;
+    }
     const controller = new AbortController();
     // 'close' on the response fires when it finished or when the client went away; only the
     // second is an abort (aborting every finished request cost a DOMException with a stack each).
@@ -115,7 +131,7 @@ export class HttpTransport {
         return;
       }
       const request: EmuRequest = {
-        method: (req.method ?? 'GET').toUpperCase(),
+        method,
         path: route.rest,
         query: url.searchParams,
         headers: lowerCaseHeaders(req),
@@ -131,6 +147,7 @@ export class HttpTransport {
       const origin = req.headers.host ? `http://${req.headers.host}` : this.origin;
       const response = await this.app.handle(route.mountId, route.vars, request, (mountId, vars) => httpUrlFor(origin, mountId, vars));
       status = response.fault?.kind === 'reset' ? 'reset' : response.status;
+      if (guard.corsOrigin) response.headers = { ...response.headers, ...corsHeaders(guard.corsOrigin) };
       // An answer waits for the end of the turn, to go out with the others of the turn (see
       // endOfTurn); a stream starts at once, its frames batched by FrameWriter. Only a stream
       // watches for the client going away.
