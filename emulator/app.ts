@@ -24,7 +24,15 @@ export interface AppOptions {
   /** Overrides every provider's own per-stream output limit. */
   outputCapBytes?: number;
   stopGraceMs?: number;
+  /** Most processes running at once per sandbox. Default: 1024. */
   maxProcesses?: number;
+  /**
+   * Most sandboxes per provider. Default: 1000; past it, making one more (a create, or the first
+   * request naming a new Blaxel or Tensorlake sandbox) gets the provider's 500 saying so.
+   */
+  maxSandboxes?: number;
+  /** Finished processes kept listed per sandbox, the oldest forgotten first. Default: 1000. */
+  maxFinishedProcesses?: number;
   pools?: AgentBoxPool[];
   /** Where the OpenAPI documents are. Default: the project's specs/. */
   specsDir?: string;
@@ -90,6 +98,8 @@ export class EmulatorApp {
             outputCapBytes: options.outputCapBytes,
             stopGraceMs: options.stopGraceMs,
             maxProcesses: options.maxProcesses,
+            maxSandboxes: options.maxSandboxes,
+            maxFinishedProcesses: options.maxFinishedProcesses,
             pools: options.pools,
           }),
         );

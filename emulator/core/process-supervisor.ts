@@ -7,8 +7,16 @@ export interface SupervisorOptions {
    * what a test or an agent needs, and low enough that a runaway loop cannot exhaust the host.
    */
   maxRunning?: number;
+  /**
+   * Finished processes kept listed and readable; past it the oldest finished one is forgotten
+   * (its output with it), as if it had never run. Default: 1000. Each keeps up to the output
+   * cap per stream, so an agent that runs commands in a loop must not keep every one forever.
+   */
+  maxFinished?: number;
   now?: () => number;
 }
+
+export const DEFAULT_MAX_FINISHED = 1000;
 
 export class TooManyProcessesError extends Error {
   constructor(readonly limit: number) {
@@ -19,17 +27,20 @@ export class TooManyProcessesError extends Error {
 
 /**
  * The processes of one sandbox. Finished processes stay listed and readable (every provider
- * keeps them), until the sandbox is closed.
+ * keeps them), the newest `maxFinished` of them, until the sandbox is closed.
  */
 export class ProcessSupervisor {
   private readonly processes: ManagedProcess[] = [];
   private nextHandle = 1;
   private readonly maxRunning: number;
+  private readonly maxFinished: number;
+  private readonly forgetHooks = new Map<ManagedProcess, () => void>();
   private readonly now: () => number;
   private closing = false;
 
   constructor(options: SupervisorOptions = {}) {
     this.maxRunning = options.maxRunning ?? 1024;
+    this.maxFinished = options.maxFinished ?? DEFAULT_MAX_FINISHED;
     this.now = options.now ?? Date.now;
   }
 
@@ -38,7 +49,40 @@ export class ProcessSupervisor {
     if (this.running().length >= this.maxRunning) throw new TooManyProcessesError(this.maxRunning);
     const proc = await ManagedProcess.start(this.nextHandle++, spec, this.now);
     this.processes.push(proc);
+    this.prune();
+    // Pruned when it ends too, so that a sandbox that stops starting processes holds no more
+    // finished ones than the bound either.
+    void proc.done.then(() => this.prune());
     return proc;
+  }
+
+  /**
+   * Calls `forget` once the process is pruned, so that a provider's own records of it (Blaxel's
+   * process entries) go with it.
+   */
+  whenForgotten(proc: ManagedProcess, forget: () => void): void {
+    this.forgetHooks.set(proc, forget);
+  }
+
+  /** Forgets the oldest finished processes beyond `maxFinished`; running ones always stay. */
+  private prune(): void {
+    let finished = 0;
+    for (const p of this.processes) if (!p.running) finished++;
+    let excess = finished - this.maxFinished;
+    if (excess <= 0) return;
+    for (let i = 0; i < this.processes.length && excess > 0; ) {
+      if (this.processes[i].running) i++;
+      else {
+        const [gone] = this.processes.splice(i, 1);
+        excess--;
+        // A child it left in the background (its group outlives it) ends with it, as it would
+        // have when the sandbox closed.
+        void gone.terminate();
+        const hook = this.forgetHooks.get(gone);
+        this.forgetHooks.delete(gone);
+        hook?.();
+      }
+    }
   }
 
   /** Every process, oldest first. */

@@ -18,9 +18,27 @@ export interface Sandbox<Data = Record<string, unknown>> {
 export interface SandboxRegistryOptions {
   /** Directory under which each sandbox gets its folder; made by `createTempRoot`. */
   root: string;
+  /**
+   * Most sandboxes of this provider at once; a create beyond it is refused with
+   * TooManySandboxesError. Default: 1000. Blaxel and Tensorlake make a sandbox on the first
+   * request that names it, so without a bound a loop of GETs would make folders without end.
+   */
+  maxSandboxes?: number;
   supervisor?: SupervisorOptions;
   now?: () => number;
 }
+
+export class TooManySandboxesError extends Error {
+  constructor(
+    readonly id: string,
+    readonly limit: number,
+  ) {
+    super(`Failed to create sandbox '${id}': ${limit} sandboxes exist already. Delete some, or raise the limit (maxSandboxes).`);
+    this.name = 'TooManySandboxesError';
+  }
+}
+
+export const DEFAULT_MAX_SANDBOXES = 1000;
 
 /** The sandboxes of one provider. Ids are whatever the provider uses; folders are made safe. */
 export class SandboxRegistry<Data = Record<string, unknown>> {
@@ -43,6 +61,8 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
 
   async create(id: string, data: Data, env: Record<string, string> = {}): Promise<Sandbox<Data>> {
     if (this.sandboxes.has(id) || this.pending.has(id)) throw new Error(`Failed to create sandbox: '${id}' already exists.`);
+    const limit = this.options.maxSandboxes ?? DEFAULT_MAX_SANDBOXES;
+    if (this.sandboxes.size + this.pending.size >= limit) throw new TooManySandboxesError(id, limit);
     const made = this.make(id, data, env);
     this.pending.set(id, made);
     try {

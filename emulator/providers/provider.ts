@@ -30,6 +30,10 @@ export interface ProviderOptions {
   stopGraceMs?: number;
   /** Most processes running at once per sandbox. */
   maxProcesses?: number;
+  /** Most sandboxes at once per provider (see SandboxRegistryOptions.maxSandboxes). */
+  maxSandboxes?: number;
+  /** Finished processes kept per sandbox (see SupervisorOptions.maxFinished). */
+  maxFinishedProcesses?: number;
   /** AgentBox sandbox pools, beside the default one. */
   pools?: AgentBoxPool[];
   now?: () => number;

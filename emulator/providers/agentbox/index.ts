@@ -37,6 +37,8 @@ export async function createAgentBoxProvider(options: ProviderOptions): Promise<
     capBytes,
     graceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
     maxProcesses: options.maxProcesses,
+    maxSandboxes: options.maxSandboxes,
+    maxFinishedProcesses: options.maxFinishedProcesses,
     now,
   });
   const quirk = agentBoxQuirks(options);

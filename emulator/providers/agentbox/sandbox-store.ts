@@ -44,6 +44,8 @@ export interface SandboxStoreOptions {
   capBytes: number;
   graceMs: number;
   maxProcesses?: number;
+  maxSandboxes?: number;
+  maxFinishedProcesses?: number;
   now: () => number;
 }
 
@@ -66,7 +68,12 @@ export class SandboxStore {
   private readonly releases = new Set<Promise<void>>();
 
   constructor(private readonly options: SandboxStoreOptions) {
-    this.registry = new SandboxRegistry({ root: options.root, now: options.now, supervisor: { maxRunning: options.maxProcesses } });
+    this.registry = new SandboxRegistry({
+      root: options.root,
+      now: options.now,
+      maxSandboxes: options.maxSandboxes,
+      supervisor: { maxRunning: options.maxProcesses, maxFinished: options.maxFinishedProcesses },
+    });
   }
 
   /** Starts every container of the pool and records the sandbox. */

@@ -25,7 +25,12 @@ const DEFAULT_STOP_GRACE_MS = 5_000;
 export async function createBlaxelProvider(options: ProviderOptions): Promise<Provider> {
   const now = options.now ?? Date.now;
   const root = join(options.root, 'blaxel');
-  const registry = new SandboxRegistry<BlaxelSandboxData>({ root, supervisor: { maxRunning: options.maxProcesses, now }, now });
+  const registry = new SandboxRegistry<BlaxelSandboxData>({
+    root,
+    supervisor: { maxRunning: options.maxProcesses, maxFinished: options.maxFinishedProcesses, now },
+    maxSandboxes: options.maxSandboxes,
+    now,
+  });
   const bx: BlaxelContext = {
     registry,
     quirk: blaxelQuirks(options),

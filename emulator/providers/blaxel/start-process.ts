@@ -129,6 +129,10 @@ async function start(bx: BlaxelContext, sandbox: BlaxelSandbox, request: Process
       stdin: request.stdin,
     });
     sandbox.data.processes.push(entry);
+    sandbox.processes.whenForgotten(proc, () => {
+      const at = sandbox.data.processes.indexOf(entry);
+      if (at !== -1) sandbox.data.processes.splice(at, 1);
+    });
     if (entry.settings.keepAlive) {
       // With keepAlive the timeout is the process's lifetime; 0 means no limit.
       const seconds = request.timeout === undefined || request.timeout < 0 ? KEEPALIVE_DEFAULT_TIMEOUT_S : request.timeout;

@@ -34,7 +34,8 @@ export const TENSORLAKE_KEEP_ALIVE_MS = 15_000;
 export async function createTensorlakeProvider(options: ProviderOptions): Promise<Provider> {
   const registry = new SandboxRegistry<TensorlakeSandboxData>({
     root: join(options.root, 'tensorlake'),
-    supervisor: { maxRunning: options.maxProcesses },
+    supervisor: { maxRunning: options.maxProcesses, maxFinished: options.maxFinishedProcesses },
+    maxSandboxes: options.maxSandboxes,
     now: options.now,
   });
   const state: TensorlakeState = {
