@@ -210,6 +210,20 @@ export class ManagedProcess {
     return sent;
   }
 
+  /**
+   * SIGKILL to what is left of the group once the leader has ended (background children). The
+   * group id cannot name anyone else while a member lives; once none does, nothing is sent.
+   */
+  killLeftovers(): boolean {
+    if (this.running) return this.kill();
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** SIGKILL to the whole group. */
   kill(): boolean {
     this.requested = 'kill';

@@ -62,9 +62,11 @@ export function processHandlers(state: TensorlakeState): Record<string, Handler>
         if (!proc.running && state.quirk('kill-exited-process-500')) {
           return errorResponse(500, `Process ${ref.label} is not running`);
         }
-        // Spec: 204 for an exited process too - nothing is left to kill. SIGKILL goes to the
-        // whole group, so children the process started end with it.
+        // Spec: 204 for an exited process too. SIGKILL goes to the whole group, so children the
+        // process started end with it, also those that outlived it: in a real sandbox they
+        // would be the daemon's to kill, and here nothing else would ever end them.
         if (proc.running) proc.kill();
+        else proc.killLeftovers();
         return empty(204);
       });
     },

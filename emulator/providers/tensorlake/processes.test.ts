@@ -118,6 +118,20 @@ describe('tensorlake runtime: ending processes', () => {
     expect((await box.fetch(`/api/v1/processes/${proc.pid}`, { method: 'DELETE' })).status).toBe(204);
   });
 
+  it('kill of an exited process whose group lives on (a background child) still ends the group', async () => {
+    const box = tl.sandbox();
+    // The child lets go of stdout, so the process is reported exited as soon as sh is.
+    const proc = await box.sh('sleep 324 >/dev/null 2>&1 & echo $!');
+    expect(await box.waitForEnd(proc.pid)).toMatchObject({ status: 'exited', exit_code: 0 });
+    const [childPid] = (await box.lines(proc.pid, 'stdout')).map(Number);
+    expect(alive(childPid)).toBe(true);
+
+    expect((await box.fetch(`/api/v1/processes/${proc.pid}`, { method: 'DELETE' })).status).toBe(204);
+    await eventually(() => !alive(childPid), `child ${childPid} to end`);
+    // What the process was is not rewritten: it exited with 0 before the kill.
+    expect(await box.get(proc.pid)).toMatchObject({ status: 'exited', exit_code: 0 });
+  });
+
   it('signal 15 ends a sleep: status signaled, signal 15; then the process is not running (400)', async () => {
     const box = tl.sandbox();
     const proc = await box.start({ command: 'sleep', args: ['30'] });
