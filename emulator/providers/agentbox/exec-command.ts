@@ -26,7 +26,7 @@ export function execCommandHandler(ctx: AgentBoxContext): Handler {
     const seconds = asked <= 0 ? DEFAULT_TIMEOUT_SECONDS : Math.min(asked, MAX_TIMEOUT_SECONDS);
     try {
       const outcome = await runExec(record, body.command, seconds * 1000, ctx.capBytes, request.signal);
-      return reply(200, { exitCode: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr });
+      return reply(200, { exitCode: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr }, outcome.headers);
     } catch (error) {
       if (error instanceof SpawnError || error instanceof TooManyProcessesError) return failure(500, `exec failed: ${error.message}`);
       throw error;

@@ -24,6 +24,21 @@ describe('AgentBox exec', () => {
     expect(result).toEqual({ exitCode: 3, stdout: 'a\nc\n', stderr: 'b\n' });
   });
 
+  it('says in X-Emulator-Output-Dropped how many bytes of its output an answer lacks (the 10 MiB cap)', async () => {
+    const small = await startAgentBox({ outputCapBytes: 100 });
+    try {
+      const box = await small.client.create();
+      const cut = await small.client.postJson(`/v1/sandboxes/${box.sandboxId}/exec`, { command: 'head -c 150 /dev/zero | tr "\\0" o; head -c 130 /dev/zero | tr "\\0" e >&2' });
+      expect(cut.headers.get('x-emulator-output-dropped')).toBe('80');
+      expect(await cut.json()).toEqual({ exitCode: 0, stdout: 'o'.repeat(100), stderr: 'e'.repeat(100) });
+      const whole = await small.client.postJson(`/v1/sandboxes/${box.sandboxId}/exec`, { command: 'echo fits' });
+      expect(whole.headers.get('x-emulator-output-dropped')).toBeNull();
+      expect(small.emulator.app.violations).toEqual([]);
+    } finally {
+      await small.emulator.close();
+    }
+  });
+
   it("runs in the sandbox's own folder, shared by every exec, with the pod's name as hostname", async () => {
     const box = await t.client.create();
     expect(await t.client.exec(box.sandboxId, 'printf made > here.txt')).toMatchObject({ exitCode: 0 });

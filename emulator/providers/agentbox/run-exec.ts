@@ -1,3 +1,5 @@
+import { STREAMS } from '../../core/output-log.ts';
+import { droppedHeader } from '../dropped-output.ts';
 import type { SandboxRecord } from './sandbox-store.ts';
 import { exitCodeOf } from './sandbox-view.ts';
 
@@ -12,6 +14,8 @@ export interface ExecOutcome {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Headers that say output was dropped to keep within the cap (see dropped-output.ts). */
+  headers: Record<string, string>;
 }
 
 /**
@@ -42,6 +46,7 @@ export async function runExec(record: SandboxRecord, command: string, timeoutMs:
       stdout: proc.output.bytes('stdout').toString('utf8'),
       stderr: proc.output.bytes('stderr').toString('utf8'),
       timedOut: !finished,
+      headers: droppedHeader(proc, STREAMS),
     };
   } finally {
     signal.removeEventListener('abort', onAbort);

@@ -14,18 +14,43 @@ describe('tensorlake output cap', () => {
       for (const which of ['stdout', 'stderr'] as const) {
         const lines = await box.lines(proc.pid, which);
         // Exactly the last 1024 bytes: a 3-byte tail of a line ("ghi\n"), then 102 whole lines.
-        // Tensorlake's OutputResponse has no field for the dropped count and documents no
-        // truncation marker, so none is sent.
         expect(lines.length).toBe(103);
         expect(lines[0]).toBe('ghi');
         expect(lines.slice(1).every((l) => l === 'abcdefghi')).toBe(true);
         expect(lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0)).toBe(1024);
       }
       expect(await box.lines(proc.pid, 'output')).toHaveLength(206);
+      // Tensorlake's OutputResponse has no field for it: a header says what the answer lacks.
+      for (const [which, dropped] of [['stdout', '98976'], ['stderr', '98976'], ['output', '197952']]) {
+        const response = await box.fetch(`/api/v1/processes/${proc.pid}/${which}`);
+        expect(response.headers.get('x-emulator-output-dropped'), which).toBe(dropped);
+      }
       const replay = await (await box.follow(proc.pid, 'stdout')).rest();
       expect(replay).toHaveLength(104);
       expect(replay.at(-1)).toMatchObject({ event: 'eof' });
       expect(tl.emulator.app.violations).toEqual([]);
+    } finally {
+      await tl.emulator.close();
+    }
+  });
+});
+
+describe('tensorlake output under the cap', () => {
+  it('says nothing was dropped by sending no header, and the request log says nothing either', async () => {
+    const logged: string[] = [];
+    const tl = await startTensorlake({ outputCapBytes: 1024, log: (line) => logged.push(line) });
+    try {
+      const box = tl.sandbox();
+      const whole = await box.sh('yes abcdefghi | head -n 102');
+      await box.waitForEnd(whole.pid);
+      const response = await box.fetch(`/api/v1/processes/${whole.pid}/stdout`);
+      expect(response.headers.get('x-emulator-output-dropped')).toBeNull();
+      expect(((await response.json()) as { lines: string[] }).lines).toHaveLength(102);
+
+      const cut = await box.sh('yes abcdefghi | head -n 103');
+      await box.waitForEnd(cut.pid);
+      expect((await box.fetch(`/api/v1/processes/${cut.pid}/stdout`)).headers.get('x-emulator-output-dropped')).toBe('6');
+      expect(logged.filter((l) => l.includes('output cut'))).toEqual([expect.stringMatching(new RegExp(`^GET .*/processes/${cut.pid}/stdout 200 \\d+ms \\(output cut: 6 bytes dropped\\)$`))]);
     } finally {
       await tl.emulator.close();
     }

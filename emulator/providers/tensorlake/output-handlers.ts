@@ -2,6 +2,7 @@ import { splitLines } from '../../core/line-splitter.ts';
 import type { ManagedProcess } from '../../core/managed-process.ts';
 import type { StreamName } from '../../core/output-log.ts';
 import type { EmuResponse, Handler, HandlerContext } from '../../spec/pipeline.ts';
+import { droppedHeader } from '../dropped-output.ts';
 import { json, stream } from '../respond.ts';
 import { processNotFound } from './error-response.ts';
 import { followFrames, onlyEof } from './follow-stream.ts';
@@ -40,7 +41,7 @@ async function captured(state: TensorlakeState, ctx: HandlerContext, which: Whic
     return processNotFound(ref.label);
   }
   const lines = linesOf(proc, which, state.quirk('output-stdout-then-stderr'));
-  return json(200, { pid: proc.pid, lines, line_count: lines.length });
+  return json(200, { pid: proc.pid, lines, line_count: lines.length }, droppedHeader(proc, STREAMS_OF[which]));
 }
 
 function linesOf(proc: ManagedProcess, which: Which, stdoutThenStderr: boolean): string[] {

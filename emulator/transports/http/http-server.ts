@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { EmulatorApp } from '../../app.ts';
 import { framesIn, headOf, type EmuRequest, type EmuResponse } from '../../spec/pipeline.ts';
+import { DROPPED_HEADER } from '../../providers/dropped-output.ts';
 import { checkBrowserAccess, corsHeaders, type BrowserGuardOptions } from './browser-guard.ts';
 import { endOfTurn } from './end-of-turn.ts';
 import { httpUrlFor, matchRoute } from './http-routes.ts';
@@ -117,6 +118,8 @@ export class HttpTransport {
       if (!res.writableFinished) controller.abort();
     });
     let status: number | 'reset' = 0;
+    /** Said after the status in the log line: output the answer could not carry. */
+    let note = '';
     try {
       const route = matchRoute(url.pathname);
       if (!route || !this.app.has(route.mountId)) {
@@ -147,6 +150,8 @@ export class HttpTransport {
       const origin = req.headers.host ? `http://${req.headers.host}` : this.origin;
       const response = await this.app.handle(route.mountId, route.vars, request, (mountId, vars) => httpUrlFor(origin, mountId, vars));
       status = response.fault?.kind === 'reset' ? 'reset' : response.status;
+      const dropped = response.headers[DROPPED_HEADER];
+      if (dropped) note = ` (output cut: ${dropped} bytes dropped)`;
       if (guard.corsOrigin) response.headers = { ...response.headers, ...corsHeaders(guard.corsOrigin) };
       // An answer waits for the end of the turn, to go out with the others of the turn (see
       // endOfTurn); a stream starts at once, its frames batched by FrameWriter. Only a stream
@@ -158,7 +163,7 @@ export class HttpTransport {
       if (!res.headersSent) writeFallback(res, 500, `Failed to serve the request: ${(error as Error).message}`);
       else res.destroy();
     } finally {
-      this.options.log?.(`${req.method} ${url.pathname}${url.search} ${status} ${Date.now() - started}ms`);
+      this.options.log?.(`${req.method} ${url.pathname}${url.search} ${status} ${Date.now() - started}ms${note}`);
     }
   }
 }
