@@ -1,3 +1,4 @@
+import type { StdinLimits } from './core/managed-process.ts';
 import { createTempRoot, removeTempRoot, sweepStaleRoots } from './core/temp-root.ts';
 import { createAgentBoxProvider } from './providers/agentbox/index.ts';
 import { createBlaxelProvider } from './providers/blaxel/index.ts';
@@ -33,6 +34,11 @@ export interface AppOptions {
   maxSandboxes?: number;
   /** Finished processes kept listed per sandbox, the oldest forgotten first. Default: 1000. */
   maxFinishedProcesses?: number;
+  /**
+   * Stdin waiting for a process to read: at most 4 MiB, and a write the process has not read
+   * in 10 s fails with the provider's error. Default: DEFAULT_STDIN_LIMITS.
+   */
+  stdinLimits?: StdinLimits;
   pools?: AgentBoxPool[];
   /** Where the OpenAPI documents are. Default: the project's specs/. */
   specsDir?: string;
@@ -100,6 +106,7 @@ export class EmulatorApp {
             maxProcesses: options.maxProcesses,
             maxSandboxes: options.maxSandboxes,
             maxFinishedProcesses: options.maxFinishedProcesses,
+            stdinLimits: options.stdinLimits,
             pools: options.pools,
           }),
         );

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { OutputLog } from './output-log.ts';
 import { groupEnded } from './process-group.ts';
@@ -25,6 +26,46 @@ export interface ExitInfo {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   endedAt: number;
+}
+
+export interface StdinLimits {
+  /** Bytes of stdin waiting in the emulator for the process to read, at most. */
+  maxBufferedBytes: number;
+  /** How long a write may wait for the process to read before it fails. */
+  stallMs: number;
+}
+
+/**
+ * 4 MiB waiting (over the kernel's 64 KiB pipe), 10 s without a read: far above what an
+ * interactive program or a piped file needs, and a bound on what a process that never reads
+ * costs.
+ */
+export const DEFAULT_STDIN_LIMITS: StdinLimits = { maxBufferedBytes: 4 * 1024 * 1024, stallMs: 10_000 };
+
+/** A stdin write the process did not read in time; providers turn it into their own error. */
+export class StdinFullError extends Error {
+  constructor(readonly limits: StdinLimits) {
+    super(`stdin is full: the process read none of the ${limits.maxBufferedBytes} bytes waiting for it in ${limits.stallMs} ms`);
+    this.name = 'StdinFullError';
+  }
+}
+
+/** Resolves with `promise`, or rejects once `ms` have passed first. */
+function waitOrStall(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('stalled')), ms);
+    timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Raised when the operating system refuses to start the program (ENOENT, EACCES, ...). */
@@ -54,7 +95,11 @@ export class ManagedProcess {
   private exit: ExitInfo | null = null;
   private stdinOpen: boolean;
   private escalation: NodeJS.Timeout | null = null;
+  /** Seen empty after the leader ended: its id may name another group now (see killGroup). */
+  private groupGone = false;
   private readonly ended: Promise<ExitInfo>;
+  /** Settles when the last stdin write queued so far is done: the next one waits for it. */
+  private stdinTurn: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly handle: number,
@@ -165,12 +210,54 @@ export class ManagedProcess {
     }
   }
 
-  async writeStdin(data: Buffer): Promise<void> {
-    if (!this.stdinWritable || !this.child.stdin) throw new Error('stdin is not writable');
-    const stdin = this.child.stdin;
-    await new Promise<void>((resolve, reject) => {
-      stdin.write(data, (error) => (error ? reject(error) : resolve()));
-    });
+  /**
+   * Queues bytes for the process's stdin and resolves once they are queued (not read): at most
+   * `maxBufferedBytes` wait in the emulator at once, the rest follows as the process reads. A
+   * process that reads nothing for `stallMs` fails the write with StdinFullError, the bytes not
+   * yet queued are let go; without the bound, stdin posted to a process that never reads was
+   * held in memory, and the request open, until the process ended. Writes go one after another,
+   * so the bytes of two requests never interleave.
+   */
+  writeStdin(data: Buffer, limits: StdinLimits = DEFAULT_STDIN_LIMITS): Promise<void> {
+    if (!this.stdinWritable || !this.child.stdin) return Promise.reject(new Error('stdin is not writable'));
+    const previous = this.stdinTurn;
+    const mine = waitOrStall(previous, limits.stallMs).then(
+      () => this.feedStdin(data, limits),
+      () => {
+        throw new StdinFullError(limits);
+      },
+    );
+    this.stdinTurn = mine.catch(() => undefined);
+    return mine;
+  }
+
+  private async feedStdin(data: Buffer, limits: StdinLimits): Promise<void> {
+    const stdin = this.child.stdin!;
+    let offset = 0;
+    while (offset < data.length) {
+      if (!this.stdinWritable) throw new Error('stdin is not writable');
+      const room = limits.maxBufferedBytes - stdin.writableLength;
+      if (room <= 0) {
+        const drained = new Promise<void>((resolve) => {
+          const done = () => {
+            stdin.off('drain', done);
+            stdin.off('close', done);
+            resolve();
+          };
+          stdin.on('drain', done);
+          stdin.on('close', done);
+        });
+        try {
+          await waitOrStall(drained, limits.stallMs);
+        } catch {
+          throw new StdinFullError(limits);
+        }
+        continue;
+      }
+      const chunk = data.subarray(offset, offset + room);
+      stdin.write(chunk);
+      offset += chunk.length;
+    }
   }
 
   closeStdin(): void {
@@ -211,15 +298,31 @@ export class ManagedProcess {
   }
 
   /**
-   * SIGKILL to what is left of the group once the leader has ended (background children). The
-   * group id cannot name anyone else while a member lives; once none does, nothing is sent.
+   * SIGKILL to what is left of the group once the leader has ended (background children), only
+   * while the group is known to be this process's (see killGroup).
    */
   killLeftovers(): boolean {
     if (this.running) return this.kill();
+    return this.killGroup();
+  }
+
+  /**
+   * SIGKILL to the group. While a member lives the group id is reserved for it, so it names no
+   * one else; once the leader is reaped and the group is empty, the kernel may hand the pid, and
+   * with it the group id, to a stranger. So after the leader's end nothing is sent once the group
+   * was seen empty, or once a process holds the leader's pid (the kernel gives out no pid still
+   * in use as a group id, so ours ended before that one started).
+   */
+  private killGroup(): boolean {
+    if (!this.running && (this.groupGone || existsSync(`/proc/${this.pid}`))) {
+      this.groupGone = true;
+      return false;
+    }
     try {
       process.kill(-this.pid, 'SIGKILL');
       return true;
     } catch {
+      if (!this.running) this.groupGone = true;
       return false;
     }
   }
@@ -235,14 +338,10 @@ export class ManagedProcess {
    * still hold the group). Used on close, so it never throws.
    */
   async terminate(): Promise<void> {
-    try {
-      process.kill(-this.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
+    this.killGroup();
     await this.ended;
     // The leader's exit is an event; a background child that outlived it gives none.
-    await groupEnded(this.pid);
+    if (!this.groupGone) await groupEnded(this.pid);
   }
 }
 

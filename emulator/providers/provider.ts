@@ -1,3 +1,4 @@
+import type { StdinLimits } from '../core/managed-process.ts';
 import type { Mount } from '../spec/pipeline.ts';
 
 export type ProviderName = 'blaxel' | 'tensorlake' | 'agentbox';
@@ -34,6 +35,8 @@ export interface ProviderOptions {
   maxSandboxes?: number;
   /** Finished processes kept per sandbox (see SupervisorOptions.maxFinished). */
   maxFinishedProcesses?: number;
+  /** Bound on stdin waiting for a process to read (see ManagedProcess.writeStdin). */
+  stdinLimits?: StdinLimits;
   /** AgentBox sandbox pools, beside the default one. */
   pools?: AgentBoxPool[];
   now?: () => number;

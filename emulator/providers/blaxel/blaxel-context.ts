@@ -1,3 +1,4 @@
+import type { StdinLimits } from '../../core/managed-process.ts';
 import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
 import type { HandlerContext } from '../../spec/pipeline.ts';
 import type { ProcessEntry } from './process-entry.ts';
@@ -23,6 +24,7 @@ export interface BlaxelContext {
   /** Bytes kept per stream; also the tail GET /logs and waitForCompletion answer. */
   capBytes: number;
   stopGraceMs: number;
+  stdinLimits?: StdinLimits;
   now: () => number;
 }
 

@@ -37,6 +37,7 @@ export async function createBlaxelProvider(options: ProviderOptions): Promise<Pr
     // The server answers at most 4 MiB per stream; keeping more would never be shown.
     capBytes: options.outputCapBytes ?? LOGS_BYTES,
     stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+    stdinLimits: options.stdinLimits,
     now,
   };
   const sandboxMount = await buildMount({

@@ -77,7 +77,7 @@ export function processHandlers(bx: BlaxelContext): Record<string, Handler> {
       if (!entry) return ginError(404, `process with Identifier ${id} not found`);
       if (!entry.proc.stdinWritable) return ginError(409, `process with Identifier ${id} has no open stdin (start it with stdin: true)`);
       try {
-        await entry.proc.writeStdin(ctx.rawBody);
+        await entry.proc.writeStdin(ctx.rawBody, bx.stdinLimits);
       } catch (error) {
         return ginError(500, `failed to write to stdin of process with Identifier ${id}: ${(error as Error).message}`);
       }

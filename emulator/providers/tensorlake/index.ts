@@ -43,6 +43,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
     quirk: tensorlakeQuirks(options),
     capBytes: options.outputCapBytes ?? TENSORLAKE_OUTPUT_CAP_BYTES,
     keepAliveMs: TENSORLAKE_KEEP_ALIVE_MS,
+    stdinLimits: options.stdinLimits,
   };
   const common = { provider: 'tensorlake' as const, specsDir: options.specsDir, specFile: 'tensorlake.yaml', authenticate: hasBearerToken };
   const runtime = await buildMount({

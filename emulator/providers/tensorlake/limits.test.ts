@@ -124,3 +124,49 @@ describe('tensorlake reset', () => {
     }
   });
 });
+
+describe('tensorlake stdin bound (issue 19)', () => {
+  it('stdin posted to a process that never reads is refused once the bound is full, and no post hangs', async () => {
+    const tl = await startTensorlake({ stdinLimits: { maxBufferedBytes: 1024 * 1024, stallMs: 300 } });
+    try {
+      const box = tl.sandbox();
+      // sleep never reads its stdin: past the kernel's pipe and the emulator's 1 MiB, nothing moves.
+      const proc = await box.start({ command: 'sleep', args: ['1000'], stdin_mode: 'pipe' });
+      const eightMiB = Buffer.alloc(8 * 1024 * 1024, 0x61);
+      const posts = await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const response = await box.fetch(`/api/v1/processes/${proc.pid}/stdin`, { method: 'POST', body: eightMiB });
+          return { status: response.status, body: response.status === 204 ? null : await response.json() };
+        }),
+      );
+      // None fits: every post answers the daemon's stdin refusal, saying why.
+      for (const post of posts) {
+        expect(post.status).toBe(400);
+        expect(post.body).toMatchObject({ code: 'STDIN_NOT_WRITABLE', error: expect.stringContaining(`Process ${proc.pid} stdin is full`) });
+      }
+      // The process still runs; the 1 MiB already waiting stays, so even a small write is refused
+      // until the process reads, as a full pipe would be.
+      expect((await box.get(proc.pid)).status).toBe('running');
+      expect((await box.fetch(`/api/v1/processes/${proc.pid}/stdin`, { method: 'POST', body: 'small' })).status).toBe(400);
+      expect(tl.emulator.app.violations).toEqual([]);
+    } finally {
+      await tl.emulator.close();
+    }
+  });
+
+  it('a process that reads gets all of a write far larger than the bound, in order', async () => {
+    const tl = await startTensorlake({ stdinLimits: { maxBufferedBytes: 1024 * 1024, stallMs: 10_000 } });
+    try {
+      const box = tl.sandbox();
+      const proc = await box.start({ command: 'sh', args: ['-c', 'wc -c'], stdin_mode: 'pipe' });
+      const parts = [Buffer.alloc(20 * 1024 * 1024, 0x62), Buffer.alloc(10 * 1024 * 1024, 0x63)];
+      const statuses = await Promise.all(parts.map((part) => box.fetch(`/api/v1/processes/${proc.pid}/stdin`, { method: 'POST', body: part }).then((r) => r.status)));
+      expect(statuses).toEqual([204, 204]);
+      expect((await box.fetch(`/api/v1/processes/${proc.pid}/stdin/close`, { method: 'POST' })).status).toBe(204);
+      expect((await box.waitForEnd(proc.pid)).exit_code).toBe(0);
+      expect((await box.lines(proc.pid, 'stdout')).map((l) => l.trim())).toEqual([String(30 * 1024 * 1024)]);
+    } finally {
+      await tl.emulator.close();
+    }
+  });
+});

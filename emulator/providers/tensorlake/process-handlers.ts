@@ -1,4 +1,4 @@
-import { signalName } from '../../core/managed-process.ts';
+import { signalName, StdinFullError } from '../../core/managed-process.ts';
 import { timerDelay } from '../../core/timer-delay.ts';
 import type { Handler } from '../../spec/pipeline.ts';
 import { empty, json, stream } from '../respond.ts';
@@ -90,8 +90,11 @@ export function processHandlers(state: TensorlakeState): Record<string, Handler>
         const notWritable = () => errorResponse(400, `Process ${ref.label} stdin is not writable`, 'STDIN_NOT_WRITABLE');
         if (!proc.stdinWritable) return notWritable();
         try {
-          await proc.writeStdin(ctx.rawBody);
-        } catch {
+          await proc.writeStdin(ctx.rawBody, state.stdinLimits);
+        } catch (error) {
+          // The daemon's one stdin refusal, with why: a process that reads nothing fills its
+          // stdin, as a real pipe would.
+          if (error instanceof StdinFullError) return errorResponse(400, `Process ${ref.label} ${error.message}`, 'STDIN_NOT_WRITABLE');
           // The process closed its end (or exited) while we wrote.
           return notWritable();
         }

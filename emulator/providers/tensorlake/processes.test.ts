@@ -114,7 +114,7 @@ describe('tensorlake runtime: ending processes', () => {
     expect(await box.get(proc.pid)).toMatchObject({ status: 'signaled', signal: 9, exit_code: null });
     expect(alive(proc.pid)).toBe(false);
     await eventually(() => !alive(childPid), `child ${childPid} to end`);
-    // Spec: killing an exited process answers 204 (nothing is left to kill).
+    // Spec: killing an exited process answers 204 (here the group has no one left either).
     expect((await box.fetch(`/api/v1/processes/${proc.pid}`, { method: 'DELETE' })).status).toBe(204);
   });
 
@@ -130,6 +130,21 @@ describe('tensorlake runtime: ending processes', () => {
     await eventually(() => !alive(childPid), `child ${childPid} to end`);
     // What the process was is not rewritten: it exited with 0 before the kill.
     expect(await box.get(proc.pid)).toMatchObject({ status: 'exited', exit_code: 0 });
+  });
+
+  it("issue 19: kill after `sh -c 'sleep 324 & echo $!'` has exited ends the sleep that still holds its stdout", async () => {
+    const box = tl.sandbox();
+    // The sleep keeps the stdout pipe open: the process is reported exited only once the
+    // emulator stops waiting for the pipe, and before the fix the kill then reached nobody.
+    const proc = await box.sh('sleep 324 & echo $!');
+    expect(await box.waitForEnd(proc.pid)).toMatchObject({ status: 'exited', exit_code: 0 });
+    const [sleepPid] = (await box.lines(proc.pid, 'stdout')).map(Number);
+    expect(alive(sleepPid)).toBe(true);
+
+    expect((await box.fetch(`/api/v1/processes/${proc.pid}`, { method: 'DELETE' })).status).toBe(204);
+    await eventually(() => !alive(sleepPid), `sleep ${sleepPid} to end`);
+    // A second kill finds nothing left and still answers 204.
+    expect((await box.fetch(`/api/v1/processes/${proc.pid}`, { method: 'DELETE' })).status).toBe(204);
   });
 
   it('signal 15 ends a sleep: status signaled, signal 15; then the process is not running (400)', async () => {

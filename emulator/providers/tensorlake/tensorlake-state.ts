@@ -1,3 +1,4 @@
+import type { StdinLimits } from '../../core/managed-process.ts';
 import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
 import type { QuirkCheck } from './quirks.ts';
 
@@ -21,6 +22,7 @@ export interface TensorlakeState {
   capBytes: number;
   /** Idle time after which a follow stream sends an SSE comment, so proxies keep it open. */
   keepAliveMs: number;
+  stdinLimits?: StdinLimits;
 }
 
 /**
