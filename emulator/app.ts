@@ -4,7 +4,7 @@ import { createAgentBoxProvider } from './providers/agentbox/index.ts';
 import { createBlaxelProvider } from './providers/blaxel/index.ts';
 import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type Provider, type ProviderName, type ProviderOptions } from './providers/provider.ts';
 import { createTensorlakeProvider } from './providers/tensorlake/index.ts';
-import { dispatch, type EmuRequest, type EmuResponse, type Mount, type UrlBuilder } from './spec/pipeline.ts';
+import { dispatch, streamsRequestBody, type EmuRequest, type EmuResponse, type Mount, type UrlBuilder } from './spec/pipeline.ts';
 import type { ResponseViolation } from './spec/response-validator.ts';
 import { DEFAULT_SPECS_DIR } from './spec/specs-dir.ts';
 
@@ -125,6 +125,15 @@ export class EmulatorApp {
 
   mount(mountId: string): Mount | undefined {
     return this.mounts.get(mountId);
+  }
+
+  /**
+   * True when the request reaches an operation that streams its body (see streamsRequestBody):
+   * the transport then hands the body over unread instead of reading it whole first.
+   */
+  streamsBody(mountId: string, method: string, path: string): boolean {
+    const route = this.mounts.get(mountId)?.router.route(method, path);
+    return route?.kind === 'matched' && streamsRequestBody(route.match);
   }
 
   /**

@@ -28,7 +28,8 @@ export interface OperationObject {
   operationId?: string;
   summary?: string;
   parameters?: ParameterObject[];
-  requestBody?: { required?: boolean; content?: Record<string, MediaTypeObject> };
+  /** `x-stream: true`: the body reaches the handler as a stream, never read whole (uploads). */
+  requestBody?: { required?: boolean; content?: Record<string, MediaTypeObject>; 'x-stream'?: boolean };
   responses?: Record<string, ResponseObject>;
   security?: Array<Record<string, string[]>>;
   [extension: `x-${string}`]: unknown;

@@ -10,6 +10,12 @@ export interface EmuRequest {
   /** Header names in lower case. */
   headers: Record<string, string>;
   body: Buffer;
+  /**
+   * The body as it arrives, not read yet, for an operation that streams its body (see
+   * `streamsRequestBody`); `body` is then empty. A transport that holds the body whole
+   * already (msw) leaves it unset.
+   */
+  bodyStream?: AsyncIterable<Uint8Array>;
   /** Aborts when the client goes away; streams stop following then. */
   signal: AbortSignal;
 }
@@ -91,6 +97,12 @@ export interface HandlerContext {
   /** The parsed JSON body, when the request had one. */
   body: unknown;
   rawBody: Buffer;
+  /**
+   * The body as chunks: as it arrives for an operation that streams its body, else `rawBody`
+   * in one chunk. A handler that stores bytes (a file upload) reads this, so it works on any
+   * transport without holding a large body in memory where the transport streams it.
+   */
+  bodyStream: AsyncIterable<Uint8Array>;
   signal: AbortSignal;
   /** Variables of the mount prefix, e.g. { sandbox: 'my-box' } for /blaxel/sandboxes/my-box. */
   vars: Record<string, string>;
@@ -183,6 +195,7 @@ export async function dispatch(mount: Mount, request: EmuRequest, options: Dispa
       headers: request.headers,
       body,
       rawBody: request.body,
+      bodyStream: request.bodyStream ?? oneChunk(request.body),
       // Read when the handler reads it: a transport may build the signal only on demand.
       get signal() {
         return request.signal;
@@ -200,6 +213,19 @@ function needsCredential(mount: Mount, match: MatchedOperation): boolean {
   const security = match.operation.security ?? mount.router.spec.document.security ?? [];
   // `security: []`, or a requirement list holding `{}`, means anonymous access is allowed.
   return security.length > 0 && !security.some((req) => Object.keys(req).length === 0);
+}
+
+/**
+ * True when the operation takes its body as a stream: its document marks the request body
+ * `x-stream: true` (a file upload of any size). A transport then hands the body over unread, as
+ * `bodyStream`, instead of reading it into memory under its body limit first.
+ */
+export function streamsRequestBody(match: MatchedOperation): boolean {
+  return match.operation.requestBody?.['x-stream'] === true;
+}
+
+async function* oneChunk(body: Buffer): AsyncGenerator<Uint8Array> {
+  if (body.length > 0) yield body;
 }
 
 function requestBodyType(match: MatchedOperation): 'json' | 'raw' | 'none' {

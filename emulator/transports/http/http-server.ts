@@ -127,7 +127,10 @@ export class HttpTransport {
         writeFallback(res, 404, `Failed to route ${req.method} ${url.pathname}: no provider is served there. Use /blaxel, /tensorlake or /agentbox.`);
         return;
       }
-      const body = await readBody(req, this.options.maxBodyBytes ?? 32 * 1024 * 1024);
+      // An upload (an operation whose body the spec streams) goes to its handler unread, with
+      // no limit here: the handler bounds what it stores. Every other body is read whole.
+      const streamed = this.app.streamsBody(route.mountId, method, route.rest);
+      const body = streamed ? EMPTY_BODY : await readBody(req, this.options.maxBodyBytes ?? 32 * 1024 * 1024);
       if (body === 'too-large') {
         status = 413;
         writeFallback(res, 413, 'Failed to read the request: the body is larger than the emulator accepts.');
@@ -139,6 +142,7 @@ export class HttpTransport {
         query: url.searchParams,
         headers: lowerCaseHeaders(req),
         body,
+        bodyStream: streamed ? unreadBody(req) : undefined,
         // A getter: most answers never look at the signal, and building one (an AbortSignal is
         // made on first read) cost more than the rest of this object.
         get signal() {
@@ -153,6 +157,9 @@ export class HttpTransport {
       const dropped = response.headers[DROPPED_HEADER];
       if (dropped) note = ` (output cut: ${dropped} bytes dropped)`;
       if (guard.corsOrigin) response.headers = { ...response.headers, ...corsHeaders(guard.corsOrigin) };
+      // A streamed body the handler did not read to its end (it refused the upload): close the
+      // connection after the answer, rather than let node read up to a GiB only to drop it.
+      if (streamed && !req.readableEnded) res.shouldKeepAlive = false;
       // An answer waits for the end of the turn, to go out with the others of the turn (see
       // endOfTurn); a stream starts at once, its frames batched by FrameWriter. Only a stream
       // watches for the client going away.
@@ -322,6 +329,17 @@ function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
     res.once('drain', done);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/**
+ * The request body as chunks, for a handler to read as they arrive. A handler that stops early
+ * (a refused upload) leaves the request as it is, not destroyed: its answer must still go out
+ * on the same socket.
+ */
+function unreadBody(req: IncomingMessage): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
