@@ -40,6 +40,8 @@ export interface AppOptions {
    */
   stdinLimits?: StdinLimits;
   pools?: AgentBoxPool[];
+  /** Largest file the providers' file APIs accept, in bytes. Default: 1 GiB (DEFAULT_MAX_FILE_BYTES). */
+  maxFileBytes?: number;
   /** Where the OpenAPI documents are. Default: the project's specs/. */
   specsDir?: string;
   /** Called for every response that breaks the spec (strict or not). Default: print to stderr. */
@@ -107,6 +109,7 @@ export class EmulatorApp {
             maxSandboxes: options.maxSandboxes,
             maxFinishedProcesses: options.maxFinishedProcesses,
             stdinLimits: options.stdinLimits,
+            maxFileBytes: options.maxFileBytes,
             pools: options.pools,
           }),
         );

@@ -230,7 +230,9 @@ describe('SandboxFiles operations', () => {
     expect(readFileSync(join(box, 'made', 'by', 'write.txt'), 'utf8')).toBe('x');
     await expectKind(files.write('/made', chunks('x')), 'is-a-directory');
     await expectKind(files.write('/', chunks('x')), 'is-a-directory');
-    await expectKind(files.write('/a.txt/inner', chunks('x'), { parents: true }), 'already-exists');
+    await expectKind(files.write('/a.txt/inner', chunks('x'), { parents: true }), 'not-a-directory');
+    await expectKind(files.write('/a.txt/deeper/inner', chunks('x'), { parents: true }), 'not-a-directory');
+    await expectKind(files.write('/a.txt/inner', chunks('x')), 'not-a-directory');
     expect(readdirSync(box).sort()).toEqual(['a.txt', 'empty', 'made']);
   });
 

@@ -174,7 +174,14 @@ export class SandboxFiles {
     const existing = await lstat(host).catch(() => undefined);
     if (existing?.isDirectory()) throw isDirectory(path, 'write');
     if (options.parents) {
-      await fsCall(path, () => mkdir(dirname(host), { recursive: true }));
+      try {
+        await mkdir(dirname(host), { recursive: true });
+      } catch (error) {
+        // EEXIST from mkdir -p: a file stands where a parent directory should be.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' || code === 'ENOTDIR') throw new SandboxFileError('not-a-directory', path, `Failed to write '${printable(path)}': a part of the path is a file, not a directory. Check the path.`);
+        throw mapFsError(path, error);
+      }
       // mkdir -p walked the parent path again: check nothing there was swapped for a link.
       await this.confine(path, 'follow');
     }

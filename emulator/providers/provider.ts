@@ -37,6 +37,8 @@ export interface ProviderOptions {
   maxFinishedProcesses?: number;
   /** Bound on stdin waiting for a process to read (see ManagedProcess.writeStdin). */
   stdinLimits?: StdinLimits;
+  /** Largest file a file API accepts, in bytes (see SandboxFilesOptions.maxFileBytes; default 1 GiB). */
+  maxFileBytes?: number;
   /** AgentBox sandbox pools, beside the default one. */
   pools?: AgentBoxPool[];
   now?: () => number;
