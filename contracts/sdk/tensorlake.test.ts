@@ -256,3 +256,39 @@ describe('tensorlake SDK over HTTP: processes', () => {
     await expect(sandbox.getStdout(999_999_999)).rejects.toMatchObject({ statusCode: 404 });
   });
 });
+
+describe('tensorlake SDK over HTTP: files and the daemon', () => {
+  it('writeFile, readFile, listDirectory and deleteFile work on real files a process sees', async () => {
+    const sandbox = await createSandbox();
+    const content = new Uint8Array(Array.from({ length: 300 }, (_, i) => (i * 7) % 256));
+    await sandbox.writeFile('/work/data/blob.bin', content);
+    await sandbox.writeFile('/work/notes.txt', bytes('hello files\n'));
+    expect(Buffer.from(await sandbox.readFile('/work/data/blob.bin')).equals(Buffer.from(content))).toBe(true);
+    // The same file for a command in the sandbox (its working directory is the sandbox's "/").
+    expect(await sandbox.run('cat', { args: ['work/notes.txt'] })).toMatchObject({ exitCode: 0, stdout: 'hello files' });
+
+    const listing = await sandbox.listDirectory('/work');
+    expect(listing.path).toBe('/work');
+    expect(listing.entries.map((e) => [e.name, e.isDir])).toEqual([
+      ['data', true],
+      ['notes.txt', false],
+    ]);
+    expect(listing.entries[1].size).toBe(12);
+    expect(listing.entries[1].modifiedAt).toBeInstanceOf(Date);
+
+    await sandbox.deleteFile('/work/notes.txt');
+    expect((await sandbox.listDirectory('/work')).entries.map((e) => e.name)).toEqual(['data']);
+    await expect(sandbox.readFile('/work/notes.txt')).rejects.toMatchObject({ statusCode: 404 });
+    await expect(sandbox.readFile('/../etc/passwd')).rejects.toMatchObject({ statusCode: 403 });
+    expect(seen.filter((s) => s.call.includes('/api/v1/files')).every((s) => s.sandbox === sandbox.sandboxId)).toBe(true);
+  });
+
+  it('health and daemonInfo answer from the sandbox daemon', async () => {
+    const sandbox = await createSandbox();
+    expect(await sandbox.health()).toMatchObject({ healthy: true });
+    await sandbox.run('true');
+    const info = await sandbox.daemonInfo();
+    expect(info).toMatchObject({ version: expect.stringContaining('sandbox-emulator'), runningProcesses: 0, totalProcesses: 1 });
+    expect(seen.map((s) => s.call)).toEqual(expect.arrayContaining(['tensorlake-runtime GET /api/v1/health', 'tensorlake-runtime GET /api/v1/info']));
+  });
+});

@@ -128,6 +128,8 @@ export const PROVIDERS: ProviderFuzz[] = [
           fc.constantFrom(1, 2, 9, 10, 12, 15, 18, 28, 0, -1, 31, 32, 64, 65, 999, 2 ** 31 - 1, -(2 ** 31)),
           fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).filter((n) => n < 19 || n > 22),
         ),
+        // File paths: mostly ones that exist or can (the sandbox's "/" is its folder), often odd ones.
+        'query.path': fc.oneof({ weight: 3, arbitrary: fc.constantFrom('/fuzz.txt', '/fuzz/dir/f.bin', '/', 'fuzz.txt', '/fuzz') }, { weight: 2, arbitrary: oddString() }),
         'path.namespace': fc.oneof({ weight: 3, arbitrary: fc.constant('default') }, { weight: 1, arbitrary: oddString() }),
         'path.sandbox_id': ids('created.id', 'created.name', 'sandbox'),
       },

@@ -3,6 +3,8 @@ import { SandboxRegistry } from '../../core/sandbox-registry.ts';
 import { buildMount } from '../build-mount.ts';
 import type { Provider, ProviderOptions } from '../provider.ts';
 import { hasBearerToken, tensorlakeDialect } from './dialect.ts';
+import { daemonHandlers } from './daemon-handlers.ts';
+import { fileHandlers } from './file-handlers.ts';
 import { lifecycleHandlers } from './lifecycle-handlers.ts';
 import { outputHandlers } from './output-handlers.ts';
 import { processHandlers } from './process-handlers.ts';
@@ -44,6 +46,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
     capBytes: options.outputCapBytes ?? TENSORLAKE_OUTPUT_CAP_BYTES,
     keepAliveMs: TENSORLAKE_KEEP_ALIVE_MS,
     stdinLimits: options.stdinLimits,
+    maxFileBytes: options.maxFileBytes,
   };
   const common = { provider: 'tensorlake' as const, specsDir: options.specsDir, specFile: 'tensorlake.yaml', authenticate: hasBearerToken };
   const runtime = await buildMount({
@@ -51,7 +54,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
     id: 'tensorlake-runtime',
     pathFilter: (p) => p.startsWith('/api/'),
     dialect: tensorlakeDialect('runtime'),
-    handlers: { ...processHandlers(state), ...outputHandlers(state) },
+    handlers: { ...processHandlers(state), ...outputHandlers(state), ...fileHandlers(state), ...daemonHandlers(state) },
   });
   const lifecycle = await buildMount({
     ...common,

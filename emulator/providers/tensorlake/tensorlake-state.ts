@@ -23,6 +23,8 @@ export interface TensorlakeState {
   /** Idle time after which a follow stream sends an SSE comment, so proxies keep it open. */
   keepAliveMs: number;
   stdinLimits?: StdinLimits;
+  /** Largest file the file API writes (default DEFAULT_MAX_FILE_BYTES, 1 GiB). */
+  maxFileBytes?: number;
 }
 
 /**
