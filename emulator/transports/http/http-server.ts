@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { EmulatorApp } from '../../app.ts';
 import { framesIn, headOf, type EmuRequest, type EmuResponse } from '../../spec/pipeline.ts';
 import { DROPPED_HEADER } from '../../providers/dropped-output.ts';
+import { isLargeAnswer, jsonByteLength, jsonChunks } from '../json-chunks.ts';
 import { checkBrowserAccess, corsHeaders, type BrowserGuardOptions } from './browser-guard.ts';
 import { endOfTurn } from './end-of-turn.ts';
 import { httpUrlFor, matchRoute } from './http-routes.ts';
@@ -224,11 +225,43 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
     }
     return;
   }
+  if (body.kind === 'json' && isLargeAnswer(body.value)) {
+    await writeLargeJson(res, response.status, headers, body.value);
+    return;
+  }
   // Text goes to end() as a string: node joins it to the head, where a Buffer body was a copy
   // first and then a part of its own in the socket's write.
   const payload = body.kind === 'json' ? JSON.stringify(body.value) : body.kind === 'text' ? body.value : Buffer.from(body.value);
   headers['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
   res.writeHead(response.status, headers).end(payload);
+}
+
+/**
+ * A large JSON answer goes out piece by piece (see json-chunks), waiting for the socket to drain,
+ * so it never exists whole. It is walked twice, once to measure it for Content-Length, because
+ * clients and recorders expect the length a JSON answer always has.
+ */
+async function writeLargeJson(res: ServerResponse, status: number, headers: Record<string, string>, value: unknown): Promise<void> {
+  headers['content-length'] = String(jsonByteLength(value));
+  res.writeHead(status, headers);
+  for (const piece of jsonChunks(value)) {
+    if (res.destroyed) return;
+    if (!res.write(piece)) await drainedOrClosed(res);
+  }
+  res.end();
+}
+
+/** Resolves when the response can take more, or is gone (a client that left sends no drain). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /**

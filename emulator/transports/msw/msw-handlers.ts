@@ -2,6 +2,7 @@ import { http, HttpResponse, type RequestHandler } from 'msw';
 import type { EmulatorApp } from '../../app.ts';
 import { framesIn, headOf, type EmuResponse } from '../../spec/pipeline.ts';
 import { matchMswUrl, mswUrlFor, type MswLayout } from './msw-hosts.ts';
+import { isLargeAnswer, jsonChunks } from '../json-chunks.ts';
 
 /**
  * msw handlers that answer on the providers' real hosts from the same app (specs, validators,
@@ -51,7 +52,7 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
   const body = response.body;
   // Fetch forbids a body on these statuses.
   if (!body || response.status === 204 || response.status === 304) return new HttpResponse(null, init);
-  if (body.kind === 'json') return new HttpResponse(JSON.stringify(body.value), init);
+  if (body.kind === 'json') return new HttpResponse(isLargeAnswer(body.value) ? largeJson(body.value) : JSON.stringify(body.value), init);
   if (body.kind === 'text') return new HttpResponse(body.value, init);
   if (body.kind === 'bytes') return new HttpResponse(body.value, init);
   const iterator = body.frames[Symbol.asyncIterator]();
@@ -92,4 +93,20 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
     cancel: release,
   });
   return new HttpResponse(stream, init);
+}
+
+/** A large JSON answer as a pulled stream of pieces (see json-chunks), never one string. */
+function largeJson(value: unknown): ReadableStream<Uint8Array> {
+  const pieces = jsonChunks(value);
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    pull(ctrl) {
+      const next = pieces.next();
+      if (next.done) ctrl.close();
+      else ctrl.enqueue(encoder.encode(next.value));
+    },
+    cancel() {
+      pieces.return(undefined);
+    },
+  });
 }
