@@ -25,6 +25,8 @@ export interface BlaxelContext {
   capBytes: number;
   stopGraceMs: number;
   stdinLimits?: StdinLimits;
+  /** Largest file the file API writes (default the core's 1 GiB, see SandboxFiles). */
+  maxFileBytes?: number;
   now: () => number;
 }
 

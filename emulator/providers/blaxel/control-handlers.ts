@@ -52,7 +52,9 @@ export function controlHandlers(bx: BlaxelContext): Record<string, Handler> {
       const name = ctx.params.sandboxName;
       const sandbox = bx.registry.get(name);
       if (!sandbox) return notFound(name);
-      // Its processes are ended before the answer, so a delete never leaves one behind.
+      // Its processes are ended before the answer, so a delete never leaves one behind; none
+      // waiting for a restart starts again.
+      for (const entry of sandbox.data.processes) entry.cancelRestarts();
       await bx.registry.delete(name);
       return json(200, { ...sandbox.data.record, status: 'DELETING' });
     },

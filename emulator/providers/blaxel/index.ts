@@ -38,6 +38,7 @@ export async function createBlaxelProvider(options: ProviderOptions): Promise<Pr
     capBytes: options.outputCapBytes ?? LOGS_BYTES,
     stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
     stdinLimits: options.stdinLimits,
+    maxFileBytes: options.maxFileBytes,
     now,
   };
   const sandboxMount = await buildMount({
@@ -62,9 +63,18 @@ export async function createBlaxelProvider(options: ProviderOptions): Promise<Pr
     name: 'blaxel',
     mounts: [{ ...sandboxMount, validator: new EdgeAwareValidator(sandboxMount.validator.spec) }, controlMount],
     async reset() {
+      cancelRestarts(registry);
       await registry.close();
       await rm(root, { recursive: true, force: true });
     },
-    close: () => registry.close(),
+    close: () => {
+      cancelRestarts(registry);
+      return registry.close();
+    },
   };
+}
+
+/** A process waiting to be run again must not start once its sandbox is going away. */
+function cancelRestarts(registry: SandboxRegistry<BlaxelSandboxData>): void {
+  for (const sandbox of registry.list()) for (const entry of sandbox.data.processes) entry.cancelRestarts();
 }

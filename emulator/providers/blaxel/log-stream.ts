@@ -22,7 +22,7 @@ export interface LogStreamOptions {
  * stream ends once the process has ended and its output is drained.
  */
 export async function* logStreamFrames(entry: ProcessEntry, options: LogStreamOptions): AsyncGenerator<StreamItem> {
-  const log = entry.proc.output;
+  const log = entry.output;
   const backlogEnd = log.nextSeq;
   if (log.dropped('stdout') > 0 || log.dropped('stderr') > 0) yield line(`stdout:${TRUNCATION_MARKER.trimEnd()}`);
   const splitter = new LineSplitter();

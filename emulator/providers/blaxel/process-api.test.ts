@@ -68,7 +68,8 @@ describe('POST /process', () => {
     expect(relative.workingDir).toBe('sub/dir');
     const tilde = await box.exec({ command: 'pwd', workingDir: '~/sub', waitForCompletion: true });
     expect(tilde.stdout.trim()).toBe(`${pwd}/sub`);
-    expect(tilde.workingDir).toBe(`${home}/sub`);
+    // Echoed as the sandbox names it: HOME is the sandbox's folder, its "/".
+    expect(tilde.workingDir).toBe('/sub');
   });
 
   it('merges the request env over the sandbox env', async () => {
@@ -102,6 +103,33 @@ describe('POST /process', () => {
     const response = await box.post({ command: 'echo x', workingDir: '/nope/nowhere' });
     expect(response.status).toBe(422);
     expect(await response.json()).toEqual({ error: "failed to start process: could not execute command 'echo x' because folder '/nope/nowhere' does not exist" });
+  });
+
+  it('reads an absolute workingDir inside the sandbox folder, its "/"', async () => {
+    const root = (await box.exec({ command: 'pwd', waitForCompletion: true })).stdout.trim();
+    await box.exec({ command: 'mkdir -p app', waitForCompletion: true });
+    const absolute = await box.exec({ command: 'pwd', workingDir: '/app', waitForCompletion: true });
+    expect(absolute.stdout.trim()).toBe(`${root}/app`);
+    expect(absolute.workingDir).toBe('/app');
+    const inside = await box.exec({ command: 'pwd', workingDir: '/app/../app/./', waitForCompletion: true });
+    expect(inside.stdout.trim()).toBe(`${root}/app`);
+  });
+
+  it('refuses a workingDir that leads out of the sandbox folder, by .. or through a symlink', async () => {
+    const outside = { error: "failed to start process: could not access working directory '/../..': path is outside of the root directory" };
+    const climb = await box.post({ command: 'touch escaped', workingDir: '/../..' });
+    expect(climb.status).toBe(422);
+    expect(await climb.json()).toEqual(outside);
+    await box.exec({ command: 'ln -s / out', waitForCompletion: true });
+    const link = await box.post({ command: 'touch escaped', workingDir: 'out/tmp' });
+    expect(link.status).toBe(422);
+    expect((await link.json()).error).toBe("failed to start process: could not access working directory 'out/tmp': path is outside of the root directory");
+    const nul = await box.post({ command: 'touch escaped', workingDir: 'a\u0000b' });
+    expect(nul.status).toBe(422);
+    expect((await nul.json()).error).toBe("failed to start process: could not access working directory 'a\u0000b': invalid argument");
+    // None of the refused commands ran.
+    const list = (await (await box.fetch('/process')).json()) as Array<{ command: string }>;
+    expect(list.map((p) => p.command)).toEqual(['ln -s / out']);
   });
 
   it('answers 422 when waitForCompletion outlives timeout, and the process keeps running', async () => {

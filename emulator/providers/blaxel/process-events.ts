@@ -26,7 +26,7 @@ export interface ProcessEventsOptions {
  */
 export async function* processEvents(entry: ProcessEntry, options: ProcessEventsOptions): AsyncGenerator<ProcessEvent> {
   const { signal, tickMs } = options;
-  const follow = entry.proc.output.follow({ signal });
+  const follow = entry.output.follow({ signal });
   let bannerIndex = entry.banners.length;
   let nextTickAt = Date.now() + tickMs;
   let tickTimer: NodeJS.Timeout | undefined;
@@ -68,7 +68,7 @@ export async function* processEvents(entry: ProcessEntry, options: ProcessEvents
         raised.tick = false;
         nextTickAt += tickMs;
         armTick();
-        if (entry.proc.running) yield { kind: 'tick' };
+        if (entry.running) yield { kind: 'tick' };
         continue;
       }
       if (raised.banner) {

@@ -38,7 +38,8 @@ export interface ProcessResponse {
  */
 export function processStatus(entry: ProcessEntry, quirk: Quirks): ProcessStatus {
   const { proc } = entry;
-  const exit = proc.exitInfo;
+  // Between a failed run and its restart this is the failed run's end (see ProcessEntry).
+  const exit = entry.exitInfo;
   if (!exit) {
     // The server marks the entry as soon as it has sent the signal, before the process ends.
     if (quirk('stop-sets-stopped-immediately')) {
@@ -55,7 +56,7 @@ export function processStatus(entry: ProcessEntry, quirk: Quirks): ProcessStatus
 
 /** 0 while running, -1 after death by a signal (Go's value), else the exit status. */
 export function exitCode(entry: ProcessEntry): number {
-  const exit = entry.proc.exitInfo;
+  const exit = entry.exitInfo;
   if (!exit) return 0;
   if (exit.signal) return -1;
   return exit.exitCode ?? 1;
@@ -63,31 +64,30 @@ export function exitCode(entry: ProcessEntry): number {
 
 /** The `logs` field: in the order written (the document), or stdout then stderr (the server). */
 export function logsText(entry: ProcessEntry, maxBytes: number, quirk: Quirks): string {
-  const log = entry.proc.output;
+  const log = entry.output;
   return quirk('logs-concatenated') ? concatenatedText(log, maxBytes) : mergedText(log, maxBytes);
 }
 
 /** The process record, with `maxBytes` of each stream at most. */
 export function processResponse(entry: ProcessEntry, maxBytes: number, quirk: Quirks): ProcessResponse {
   const { proc, settings } = entry;
-  const exit = proc.exitInfo;
+  const exit = entry.exitInfo;
   const response: ProcessResponse = {
     pid: entry.pid,
     name: settings.name,
     command: settings.command,
     status: processStatus(entry, quirk),
     // Date#toUTCString prints the layout the server uses: `Mon, 02 Jan 2006 15:04:05 GMT`.
-    startedAt: new Date(proc.startedAt).toUTCString(),
+    startedAt: new Date(entry.startedAt).toUTCString(),
     completedAt: exit ? new Date(exit.endedAt).toUTCString() : '',
     exitCode: exitCode(entry),
     workingDir: settings.workingDir,
     logs: logsText(entry, maxBytes, quirk),
-    stdout: streamText(proc.output, 'stdout', maxBytes),
-    stderr: streamText(proc.output, 'stderr', maxBytes),
+    stdout: streamText(entry.output, 'stdout', maxBytes),
+    stderr: streamText(entry.output, 'stderr', maxBytes),
     restartOnFailure: settings.restartOnFailure,
     maxRestarts: settings.maxRestarts,
-    // The emulator never restarts a process (see quirks.ts).
-    restartCount: 0,
+    restartCount: entry.restartCount,
     keepAlive: settings.keepAlive,
   };
   if (settings.stdin !== undefined) response.stdin = proc.stdinWritable;
@@ -96,6 +96,6 @@ export function processResponse(entry: ProcessEntry, maxBytes: number, quirk: Qu
 
 /** GET /process/{id}/logs, fields in the server's order: stdout, stderr, logs. */
 export function processLogs(entry: ProcessEntry, maxBytes: number, quirk: Quirks): { stdout: string; stderr: string; logs: string } {
-  const log = entry.proc.output;
+  const log = entry.output;
   return { stdout: streamText(log, 'stdout', maxBytes), stderr: streamText(log, 'stderr', maxBytes), logs: logsText(entry, maxBytes, quirk) };
 }

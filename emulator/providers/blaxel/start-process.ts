@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { timerDelay } from '../../core/timer-delay.ts';
-import { resolve } from 'node:path';
 import { randomAlphanumeric } from '../../core/ids.ts';
-import { SpawnError } from '../../core/managed-process.ts';
+import { SpawnError, type StartSpec } from '../../core/managed-process.ts';
+import { SandboxFileError } from '../../core/sandbox-files.ts';
 import { TooManyProcessesError } from '../../core/process-supervisor.ts';
 import type { EmuResponse, Handler, HandlerContext } from '../../spec/pipeline.ts';
 import { sandboxFor, type BlaxelContext, type BlaxelSandbox } from './blaxel-context.ts';
@@ -10,7 +10,8 @@ import { MISSING_COMMAND } from './dialect.ts';
 import { execStreamError, execStreamFrames } from './exec-stream.ts';
 import { findProcess } from './find-process.ts';
 import { ginError, ginJson, ginStream } from './gin-response.ts';
-import { ProcessEntry } from './process-entry.ts';
+import { filesOf, ginFileReason } from './file-access.ts';
+import { ProcessEntry, RESTART_DELAY_MS } from './process-entry.ts';
 import { processResponse, processStatus, VIEW_BYTES } from './process-view.ts';
 import { waitForPorts } from './wait-for-ports.ts';
 
@@ -89,7 +90,8 @@ async function start(bx: BlaxelContext, sandbox: BlaxelSandbox, request: Process
   if (workingDir.startsWith('~')) {
     const home = sandbox.env.HOME;
     if (!home) throw new StartRefused(400, 'home directory not found');
-    workingDir = home + workingDir.slice(1);
+    const base = sandboxPath(sandbox, home);
+    workingDir = (base === '/' ? '' : base) + workingDir.slice(1) || '/';
   }
   const name = request.name || `proc-${randomAlphanumeric(8)}`;
   const { starting } = sandbox.data;
@@ -101,47 +103,87 @@ async function start(bx: BlaxelContext, sandbox: BlaxelSandbox, request: Process
   }
   starting.add(name);
   try {
-    // '' is the server's own folder, which for the emulator is the sandbox's folder.
-    const cwd = workingDir === '' ? sandbox.dir : resolve(sandbox.dir, workingDir);
+    // The sandbox's folder is its "/", for processes as for the file API: '' (the server's own
+    // folder), `/app` and `app` all name a folder inside it, and none may lead out of it.
+    const cwd = await workingFolder(bx, sandbox, command, workingDir);
     await checkFolder(command, workingDir, cwd);
-    const proc = await sandbox.processes
-      .start({
-        argv: ['sh', '-c', command],
-        command,
-        args: [],
-        cwd,
-        env: { ...sandbox.env, ...(request.env ?? {}) },
-        stdin: request.stdin ? 'pipe' : 'closed',
-        name,
-        capBytes: bx.capBytes,
-      })
-      .catch((error: unknown) => {
-        if (error instanceof SpawnError || error instanceof TooManyProcessesError) throw new StartRefused(422, `failed to start process: ${error.message}`);
-        throw error;
-      });
-    const entry = new ProcessEntry(proc, {
-      name,
+    const spec: StartSpec = {
+      argv: ['sh', '-c', command],
       command,
-      workingDir,
-      keepAlive: request.keepAlive ?? false,
-      restartOnFailure: request.restartOnFailure ?? false,
-      maxRestarts: request.maxRestarts ?? 0,
-      stdin: request.stdin,
+      args: [],
+      cwd,
+      env: { ...sandbox.env, ...(request.env ?? {}) },
+      stdin: request.stdin ? 'pipe' : 'closed',
+      name,
+      capBytes: bx.capBytes,
+    };
+    const proc = await sandbox.processes.start(spec).catch((error: unknown) => {
+      if (error instanceof SpawnError || error instanceof TooManyProcessesError) throw new StartRefused(422, `failed to start process: ${error.message}`);
+      throw error;
     });
-    sandbox.data.processes.push(entry);
-    sandbox.processes.whenForgotten(proc, () => {
+    const entry: ProcessEntry = new ProcessEntry(
+      proc,
+      {
+        name,
+        command,
+        workingDir,
+        keepAlive: request.keepAlive ?? false,
+        restartOnFailure: request.restartOnFailure ?? false,
+        maxRestarts: request.maxRestarts ?? 0,
+        stdin: request.stdin,
+      },
+      {
+        // A restart is a new child in the same folder, with the same environment.
+        startRun: async () => {
+          const run = await sandbox.processes.start(spec);
+          sandbox.processes.whenForgotten(run, () => forget(run));
+          return run;
+        },
+        delayMs: RESTART_DELAY_MS,
+        capBytes: bx.capBytes,
+        now: bx.now,
+      },
+    );
+    // The entry goes when its last run is forgotten; an earlier run of a restarted entry may be
+    // forgotten first (the supervisor prunes old finished runs), which leaves the entry alone.
+    const forget = (run: typeof proc) => {
+      if (entry.proc !== run || entry.running) return;
       const at = sandbox.data.processes.indexOf(entry);
       if (at !== -1) sandbox.data.processes.splice(at, 1);
-    });
+    };
+    sandbox.data.processes.push(entry);
+    sandbox.processes.whenForgotten(proc, () => forget(proc));
     if (entry.settings.keepAlive) {
       // With keepAlive the timeout is the process's lifetime; 0 means no limit.
       const seconds = request.timeout === undefined || request.timeout < 0 ? KEEPALIVE_DEFAULT_TIMEOUT_S : request.timeout;
-      if (seconds > 0) entry.killAfter(seconds * 1000, () => proc.kill());
+      if (seconds > 0) entry.killAfter(seconds * 1000);
     }
     return entry;
   } finally {
     starting.delete(name);
   }
+}
+
+/**
+ * The host folder for a workingDir: '' is the sandbox's folder itself (the server's own folder),
+ * any other path is read inside it, relative and absolute alike (the server's folder is "/").
+ * One that leads out, by `..` or through a symlink, is refused as the server refuses a folder
+ * it cannot use.
+ */
+async function workingFolder(bx: BlaxelContext, sandbox: BlaxelSandbox, command: string, workingDir: string): Promise<string> {
+  try {
+    return await filesOf(bx, sandbox).confine(workingDir, 'follow');
+  } catch (error) {
+    if (!(error instanceof SandboxFileError)) throw error;
+    throw new StartRefused(422, `failed to start process: could not access working directory '${workingDir}': ${ginFileReason(error)}`);
+  }
+}
+
+/** A host path as the sandbox names it (its folder is "/"); one outside stays as it is. */
+function sandboxPath(sandbox: BlaxelSandbox, host: string): string {
+  if (host === sandbox.dir) return '/';
+  if (host.startsWith(`${sandbox.dir}/`)) return host.slice(sandbox.dir.length);
+  return host;
 }
 
 async function checkFolder(command: string, shown: string, cwd: string): Promise<void> {
@@ -150,10 +192,11 @@ async function checkFolder(command: string, shown: string, cwd: string): Promise
     info = await stat(cwd);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new StartRefused(422, `failed to start process: could not execute command '${command}' because folder '${shown || cwd}' does not exist`);
-    throw new StartRefused(422, `failed to start process: could not access working directory '${shown || cwd}': ${(error as Error).message}`);
+    if (code === 'ENOENT') throw new StartRefused(422, `failed to start process: could not execute command '${command}' because folder '${shown || '/'}' does not exist`);
+    // The errno's words, as Go prints them, not Node's message (it names the host path).
+    throw new StartRefused(422, `failed to start process: could not access working directory '${shown || '/'}': ${errnoText(code)}`);
   }
-  if (!info.isDirectory()) throw new StartRefused(422, `failed to start process: chdir ${shown || cwd}: not a directory`);
+  if (!info.isDirectory()) throw new StartRefused(422, `failed to start process: chdir ${shown || '/'}: not a directory`);
 }
 
 /**
@@ -182,10 +225,18 @@ function untilEnd(entry: ProcessEntry, deadlineAt: number | undefined, signal: A
     };
     const onAbort = () => finish('aborted');
     if (signal.aborted) return finish('aborted');
-    void entry.proc.done.then(() => finish('ended'));
+    // After any restarts: the answer is the final record.
+    void entry.finished.then(() => finish('ended'));
     if (deadlineAt !== undefined) timer = setTimeout(() => finish('timeout'), timerDelay(deadlineAt - Date.now()));
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function errnoText(code: string | undefined): string {
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOTDIR') return 'not a directory';
+  if (code === 'ELOOP') return 'too many levels of symbolic links';
+  return 'input/output error';
 }
 
 function truthy(value: string | undefined): boolean {
