@@ -10,6 +10,7 @@ import { outputHandlers } from './output-handlers.ts';
 import { processHandlers } from './process-handlers.ts';
 import { tensorlakeQuirks } from './quirks.ts';
 import type { TensorlakeSandboxData, TensorlakeState } from './tensorlake-state.ts';
+import { TerminatedSandboxes } from './terminated-sandboxes.ts';
 
 /**
  * Bytes of output kept per stream and process: 16 MiB. Tensorlake documents no limit (the old
@@ -42,6 +43,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
   });
   const state: TensorlakeState = {
     registry,
+    terminated: new TerminatedSandboxes(),
     quirk: tensorlakeQuirks(options),
     capBytes: options.outputCapBytes ?? TENSORLAKE_OUTPUT_CAP_BYTES,
     keepAliveMs: TENSORLAKE_KEEP_ALIVE_MS,
@@ -70,6 +72,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
       // Delete (not just close) so each sandbox's folder goes too; the registry stays usable.
       await Promise.all(registry.list().map((s) => registry.delete(s.id)));
       await registry.close();
+      state.terminated.clear();
     },
     close: () => registry.close(),
   };

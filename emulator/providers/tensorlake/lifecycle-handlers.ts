@@ -48,14 +48,20 @@ export function lifecycleHandlers(state: TensorlakeState): Record<string, Handle
 
     sandbox_get(ctx) {
       const sandbox = findSandbox(state, ctx);
-      return sandbox ? json(200, toSandboxInfo(sandbox, ctx)) : sandboxNotFound();
+      if (sandbox) return json(200, toSandboxInfo(sandbox, ctx));
+      const terminated = state.terminated.find(ctx.params.namespace, ctx.params.sandbox_id);
+      return terminated ? json(200, terminated) : sandboxNotFound();
     },
 
     async sandbox_delete(ctx) {
       const sandbox = findSandbox(state, ctx);
       if (!sandbox) return sandboxNotFound();
+      const info = toSandboxInfo(sandbox, ctx);
       // Ends every process of the sandbox (SIGKILL to each group) and removes its folder.
       await state.registry.delete(sandbox.id);
+      // No sandbox_url: there is no runtime API to reach any more.
+      const { sandbox_url: _gone, ...rest } = info;
+      state.terminated.remember({ ...rest, status: 'terminated', terminated_at: Date.now(), termination_reason: null });
       return json(200, {});
     },
   };

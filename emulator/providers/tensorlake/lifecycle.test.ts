@@ -71,21 +71,34 @@ describe('tensorlake lifecycle', () => {
     expect(await found.json()).toMatchObject({ id: 'sbx-proxy-only', sandbox_url: box.base, status: 'running' });
   });
 
-  it('delete ends the sandbox processes, then the sandbox is unknown (404 SANDBOX_NOT_FOUND)', async () => {
-    const info = await (await create('default', {})).json();
+  it('delete ends the sandbox processes; then get answers it terminated (the SDK waits for that) and a second delete 404s', async () => {
+    const info = await (await create('default', { name: 'short-lived' })).json();
     const box = new SandboxClient(info.sandbox_url);
     const proc = await box.start({ command: 'sleep', args: ['30'] });
     expect(alive(proc.pid)).toBe(true);
 
+    const before = Date.now();
     const deleted = await lifecycle(`/default/sandboxes/${info.id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(200);
     expect(await deleted.json()).toEqual({});
     await eventually(() => !alive(proc.pid), `pid ${proc.pid} to end`);
 
-    for (const response of [await lifecycle(`/default/sandboxes/${info.id}`), await lifecycle(`/default/sandboxes/${info.id}`, { method: 'DELETE' })]) {
-      expect(response.status).toBe(404);
-      expect(await response.json()).toEqual({ error: 'Sandbox not found', code: 'SANDBOX_NOT_FOUND' });
+    for (const wanted of [info.id, 'short-lived']) {
+      const got = await lifecycle(`/default/sandboxes/${wanted}`);
+      expect(got.status).toBe(200);
+      const terminated = await got.json();
+      expect(terminated).toMatchObject({ id: info.id, name: 'short-lived', namespace: 'default', status: 'terminated', created_at: info.created_at });
+      expect(terminated.terminated_at).toBeGreaterThanOrEqual(before);
+      expect(terminated).not.toHaveProperty('sandbox_url');
     }
+    // Not in another namespace, and not listed among the live ones.
+    expect((await lifecycle(`/team-b/sandboxes/${info.id}`)).status).toBe(404);
+    const list = (await (await lifecycle('/default/sandboxes')).json()) as { sandboxes: Array<{ id: string }> };
+    expect(list.sandboxes.map((s) => s.id)).not.toContain(info.id);
+
+    const again = await lifecycle(`/default/sandboxes/${info.id}`, { method: 'DELETE' });
+    expect(again.status).toBe(404);
+    expect(await again.json()).toEqual({ error: 'Sandbox not found', code: 'SANDBOX_NOT_FOUND' });
   });
 
   it('answers a malformed or mistyped create body with 400 in the envelope', async () => {

@@ -1,6 +1,7 @@
 import type { StdinLimits } from '../../core/managed-process.ts';
 import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
 import type { QuirkCheck } from './quirks.ts';
+import type { TerminatedSandboxes } from './terminated-sandboxes.ts';
 
 /** What the lifecycle API knows about a sandbox, beyond the core's id, folder and processes. */
 export interface TensorlakeSandboxData {
@@ -17,6 +18,8 @@ export type TensorlakeSandbox = Sandbox<TensorlakeSandboxData>;
 /** Shared by the runtime and lifecycle handlers: one registry, so both APIs see the same sandboxes. */
 export interface TensorlakeState {
   registry: SandboxRegistry<TensorlakeSandboxData>;
+  /** Deleted sandboxes, still answered by the lifecycle API's get as terminated. */
+  terminated: TerminatedSandboxes;
   quirk: QuirkCheck;
   /** Bytes of output kept per stream and process. */
   capBytes: number;
