@@ -293,3 +293,33 @@ describe('tensorlake SDK over HTTP: files and the daemon', () => {
     expect(seen.map((s) => s.call)).toEqual(expect.arrayContaining(['tensorlake-runtime GET /api/v1/health', 'tensorlake-runtime GET /api/v1/info']));
   });
 });
+
+describe('tensorlake SDK: sandbox pools', () => {
+  it('createPool, getPool, listPools, updatePool, claim a sandbox that runs a process, then deletePool once it is terminated', async () => {
+    const client = new sdk.SandboxClient({ apiUrl: urls.tensorlake.api, apiKey: API_KEY });
+    try {
+      const created = await client.createPool({ image: 'tensorlake/ubuntu-minimal', cpus: 2, memoryMb: 2048, warmContainers: 1 });
+      expect(created).toMatchObject({ poolId: expect.stringMatching(/^pool-/), namespace: 'default' });
+      expect(await client.getPool(created.poolId)).toMatchObject({ poolId: created.poolId, image: 'tensorlake/ubuntu-minimal', resources: { cpus: 2, memoryMb: 2048 }, warmContainers: 1 });
+      expect((await client.listPools()).map((p) => p.poolId)).toContain(created.poolId);
+      expect(await client.updatePool(created.poolId, { image: 'python:3.12', cpus: 1 })).toMatchObject({ poolId: created.poolId, image: 'python:3.12', resources: { cpus: 1 } });
+
+      const claimed = await client.claim(created.poolId);
+      expect(claimed).toMatchObject({ sandboxId: expect.stringMatching(/^sbx-/), status: 'running' });
+      const sandbox = await sdk.Sandbox.connect({ sandboxId: claimed.sandboxId, apiUrl: urls.tensorlake.api, apiKey: API_KEY });
+      made.push(sandbox);
+      const result = await sandbox.run('sh', { args: ['-c', 'echo from the pool'] });
+      expect(result.stdout.trim()).toBe('from the pool');
+
+      // In use while the claimed sandbox runs: the SDK's own error.
+      await expect(client.deletePool(created.poolId)).rejects.toBeInstanceOf(sdk.PoolInUseError);
+      await sandbox.terminate();
+      made.splice(made.indexOf(sandbox), 1);
+      await client.deletePool(created.poolId);
+      await expect(client.getPool(created.poolId)).rejects.toBeInstanceOf(sdk.PoolNotFoundError);
+      await expect(client.claim(created.poolId)).rejects.toBeInstanceOf(sdk.PoolNotFoundError);
+    } finally {
+      client.close();
+    }
+  });
+});

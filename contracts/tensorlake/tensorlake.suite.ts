@@ -525,7 +525,8 @@ const lifecycle: Scenario = {
     const deleted = await client.call('sandbox_delete', { params: { namespace, sandbox_id: id } });
     client.expect('sandbox_delete', deleted.status === 200 || deleted.status === 204, `delete answered ${deleted.status}`);
     const gone = await client.call('sandbox_get', { params: { namespace, sandbox_id: id } });
-    client.expect('sandbox_get', gone.status === 404 && typeof gone.json?.error === 'string', `a deleted sandbox answered ${gone.status}`);
+    // The SDKs wait for this after a delete: 404 here is their SandboxNotFoundError.
+    client.expect('sandbox_get', gone.status === 200 && gone.json?.status === 'terminated', `a deleted sandbox answered ${gone.status} ${gone.text.slice(0, 160)}, not status terminated`);
     const again = await client.call('sandbox_delete', { params: { namespace, sandbox_id: id } });
     client.expect('sandbox_delete', again.status === 404 && typeof again.json?.error === 'string', `deleting a deleted sandbox answered ${again.status}`);
     const after = await client.call('sandbox_list', { params: { namespace } });

@@ -6,6 +6,7 @@ import { hasBearerToken, tensorlakeDialect } from './dialect.ts';
 import { daemonHandlers } from './daemon-handlers.ts';
 import { fileHandlers } from './file-handlers.ts';
 import { lifecycleHandlers } from './lifecycle-handlers.ts';
+import { poolHandlers } from './pool-handlers.ts';
 import { outputHandlers } from './output-handlers.ts';
 import { processHandlers } from './process-handlers.ts';
 import { tensorlakeQuirks } from './quirks.ts';
@@ -44,6 +45,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
   const state: TensorlakeState = {
     registry,
     terminated: new TerminatedSandboxes(),
+    pools: new Map(),
     quirk: tensorlakeQuirks(options),
     capBytes: options.outputCapBytes ?? TENSORLAKE_OUTPUT_CAP_BYTES,
     keepAliveMs: TENSORLAKE_KEEP_ALIVE_MS,
@@ -63,7 +65,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
     id: 'tensorlake-lifecycle',
     pathFilter: (p) => p.startsWith('/v1/'),
     dialect: tensorlakeDialect('lifecycle'),
-    handlers: lifecycleHandlers(state),
+    handlers: { ...lifecycleHandlers(state), ...poolHandlers(state) },
   });
   return {
     name: 'tensorlake',
@@ -73,6 +75,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
       await Promise.all(registry.list().map((s) => registry.delete(s.id)));
       await registry.close();
       state.terminated.clear();
+      state.pools.clear();
     },
     close: () => registry.close(),
   };

@@ -1,5 +1,6 @@
 import type { StdinLimits } from '../../core/managed-process.ts';
 import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
+import type { Pool } from './pool-handlers.ts';
 import type { QuirkCheck } from './quirks.ts';
 import type { TerminatedSandboxes } from './terminated-sandboxes.ts';
 
@@ -11,6 +12,8 @@ export interface TensorlakeSandboxData {
   resources: { cpus: number; memory_mb: number; ephemeral_disk_mb: number };
   timeout_secs: number | null;
   entrypoint: string[] | null;
+  /** The pool it was claimed from, if any. */
+  pool_id?: string;
 }
 
 export type TensorlakeSandbox = Sandbox<TensorlakeSandboxData>;
@@ -20,6 +23,8 @@ export interface TensorlakeState {
   registry: SandboxRegistry<TensorlakeSandboxData>;
   /** Deleted sandboxes, still answered by the lifecycle API's get as terminated. */
   terminated: TerminatedSandboxes;
+  /** Sandbox pools by id (see pool-handlers). */
+  pools: Map<string, Pool>;
   quirk: QuirkCheck;
   /** Bytes of output kept per stream and process. */
   capBytes: number;
