@@ -87,6 +87,9 @@ export const PROVIDERS: ProviderFuzz[] = [
         'startProcess:body.name': fc.oneof(oddString(), fc.constant(known('sleeper.name')), fc.constant('fuzz')),
         'startProcess:body.workingDir': workingDir,
         'startProcess:body.timeout': timeoutSeconds,
+        // File paths: mostly ones that exist or can (the sandbox's "/" is its folder), often odd ones.
+        'path.path': fc.oneof({ weight: 3, arbitrary: fc.constantFrom('/fuzz.txt', '/fuzz/dir/f.bin', '/', 'fuzz.txt', '/fuzz', '/fuzz/**') }, { weight: 2, arbitrary: oddString() }),
+        'path.uploadId': ids('upload.id'),
         'path.sandboxName': ids('sandbox'),
         'createSandbox:body.metadata.name': fc.oneof(fc.constant(known('sandbox')), oddString()),
         'createSandbox:body.spec.runtime.envs[].name': envName,
@@ -99,7 +102,10 @@ export const PROVIDERS: ProviderFuzz[] = [
       expectStatus('the sleeper', sleeper, 200);
       const finished = await client.json('POST', base, { command: 'echo done', name: 'finished', waitForCompletion: true });
       expectStatus('the finished process', finished, 200);
+      const upload = await client.json('POST', '/blaxel/sandboxes/box/filesystem-multipart/initiate/%2Ffuzz%2Fupload.bin', {});
+      expectStatus('the multipart upload', upload, 200);
       return {
+        'upload.id': upload.body.uploadId,
         sandbox: 'box',
         'sleeper.name': 'sleeper',
         'sleeper.pid': sleeper.body.pid,

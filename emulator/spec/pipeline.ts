@@ -160,7 +160,7 @@ export async function dispatch(mount: Mount, request: EmuRequest, options: Dispa
     return checked(mount, match, mount.dialect.unauthorized(match), options);
   }
 
-  const bodyType = requestBodyType(match);
+  const bodyType = requestBodyType(match, request.headers['content-type']);
   let body: unknown;
   if (request.body.length > 0 && bodyType === 'json') {
     try {
@@ -178,7 +178,7 @@ export async function dispatch(mount: Mount, request: EmuRequest, options: Dispa
       headers: request.headers,
       body: bodyType === 'json' ? body : undefined,
     })
-    // Raw bodies (stdin bytes) are not JSON; their schema only says "binary".
+    // Raw bodies (stdin bytes, a multipart upload) are not JSON; their schema only says "binary".
     .filter((issue) => bodyType === 'json' || !issue.location.startsWith('body'));
   if (issues.length > 0) return checked(mount, match, mount.dialect.invalidRequest(match, issues, 'schema'), options);
 
@@ -228,10 +228,18 @@ async function* oneChunk(body: Buffer): AsyncGenerator<Uint8Array> {
   if (body.length > 0) yield body;
 }
 
-function requestBodyType(match: MatchedOperation): 'json' | 'raw' | 'none' {
+/**
+ * How the body is read: as JSON when the operation takes JSON, unless the request says it sent
+ * another media type the operation also declares (a multipart upload beside a JSON form, as
+ * Blaxel's PUT /filesystem/{path} takes both).
+ */
+function requestBodyType(match: MatchedOperation, contentType: string | undefined): 'json' | 'raw' | 'none' {
   const content = match.operation.requestBody?.content;
   if (!content) return 'none';
-  return Object.keys(content).some((t) => JSON_TYPE.test(t)) ? 'json' : 'raw';
+  const types = Object.keys(content);
+  const sent = contentType?.split(';')[0].trim().toLowerCase();
+  if (sent && !JSON_TYPE.test(sent) && types.some((t) => t.toLowerCase() === sent)) return 'raw';
+  return types.some((t) => JSON_TYPE.test(t)) ? 'json' : 'raw';
 }
 
 /** Validates the answer; in strict mode a violation turns it into a loud 500. */

@@ -171,6 +171,10 @@ describe('SpecRouter.validate on the providers documents', () => {
             const rendered = renderRequest(plan, (key) => `fixture-${key}`);
             const expectation = expectationFor(app, rendered.method, rendered.path);
             if (expectation.kind !== 'operation' || expectation.mount !== mount) continue;
+            // Not comparable with openapi-backend, by design: its parameter parser (bath) cannot
+            // capture a catch-all path parameter (slashes included), and it requires a multipart
+            // body the router is never handed (it reaches the handler raw). Both are ours.
+            if (beyondBackend(expectation.match.operation)) continue;
             const query = Object.fromEntries(new URL(rendered.path, 'http://localhost').searchParams);
             let body: unknown;
             try {
@@ -200,3 +204,8 @@ describe('SpecRouter.validate on the providers documents', () => {
     expect(compared).toBeGreaterThan(500);
   });
 });
+
+function beyondBackend(operation: { parameters?: unknown[]; requestBody?: { content?: Record<string, unknown> } }): boolean {
+  const catchAll = (operation.parameters ?? []).some((p) => (p as { 'x-catch-all'?: boolean })['x-catch-all'] === true);
+  return catchAll || Object.keys(operation.requestBody?.content ?? {}).includes('multipart/form-data');
+}

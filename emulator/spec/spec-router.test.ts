@@ -84,3 +84,26 @@ describe('ResponseValidator', () => {
     expect(missing.message).toMatch(/error/);
   });
 });
+
+describe('SpecRouter catch-all path parameters (x-catch-all)', () => {
+  it('takes the rest of the path, slashes included, encoded or not', async () => {
+    const router = await SpecRouter.create(await loadSpec(join(DEFAULT_SPECS_DIR, 'blaxel.yaml')));
+    const cases: Array<[string, string, string, string]> = [
+      ['GET', '/filesystem/%2Fapp%2Frun.sh', 'getFilesystem', '/app/run.sh'],
+      ['PUT', '/filesystem//app/run.sh', 'putFilesystem', '/app/run.sh'],
+      ['GET', '/filesystem/app/sub/x.txt', 'getFilesystem', 'app/sub/x.txt'],
+      ['GET', '/filesystem/', 'getFilesystem', ''],
+      // The longer literal wins: /filesystem/tree/... is the tree route.
+      ['GET', '/filesystem/tree/a/b', 'getFilesystemTree', 'a/b'],
+      ['GET', '/watch/filesystem/%2Fapp%2F**', 'watchFilesystem', '/app/**'],
+    ];
+    for (const [method, path, operationId, value] of cases) {
+      const route = router.route(method, path);
+      expect(route.kind === 'matched' && [route.match.operationId, route.match.params.path], `${method} ${path}`).toEqual([operationId, value]);
+    }
+    // A plain parameter still takes one segment only.
+    expect(router.route('GET', '/process/a/b').kind).toBe('not-found');
+    const validated = router.route('GET', '/filesystem//app/x');
+    expect(validated.kind === 'matched' && router.validate(validated.match, { method: 'GET', path: '/filesystem//app/x', query: {}, headers: {} })).toEqual([]);
+  });
+});

@@ -131,7 +131,7 @@ export class SpecRouter {
     for (const op of operations) {
       let entry = exact.get(op.path);
       if (!entry) {
-        entry = compileTemplate(op.path);
+        entry = compileTemplate(op.path, catchAllNames(filtered, op.path));
         exact.set(op.path, entry);
         entries.push(entry);
       }
@@ -195,7 +195,11 @@ export class SpecRouter {
       request.path,
       match.method,
     );
-    return issuesOf(errors);
+    const issues = issuesOf(errors);
+    // A multipart body reaches the handler raw (often as a stream): the router never holds it,
+    // so it cannot be missing here, as an octet-stream body never is for openapi-backend.
+    if (request.body === undefined && sentRawMedia(match.operation, request.headers)) return issues.filter((i) => i.message !== 'the request has no body');
+    return issues;
   }
 
   /**
@@ -253,17 +257,41 @@ function escapeRegExp(literal: string): string {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function compileTemplate(template: string): RouteEntry {
+/**
+ * The path parameters of a template marked `x-catch-all: true` (on the path item or any of its
+ * operations): each takes the rest of the path, slashes included, as gin's `*path` does. The
+ * Blaxel filesystem routes need it: `/filesystem/{path}` is reached both as
+ * `/filesystem/%2Fapp%2Fx` (the SDK's generated client) and as `/filesystem//app/x`.
+ */
+function catchAllNames(document: OpenAPIDocument, template: string): Set<string> {
+  const item = (document.paths as Record<string, Record<string, unknown> | undefined>)[template] ?? {};
+  const names = new Set<string>();
+  const scan = (parameters: unknown) => {
+    if (!Array.isArray(parameters)) return;
+    for (const p of parameters as Array<{ in?: string; name?: string; 'x-catch-all'?: boolean }>) {
+      if (p?.in === 'path' && p['x-catch-all'] === true && p.name) names.add(p.name);
+    }
+  };
+  scan(item.parameters);
+  for (const value of Object.values(item)) if (value && typeof value === 'object') scan((value as { parameters?: unknown }).parameters);
+  return names;
+}
+
+function compileTemplate(template: string, catchAll: Set<string> = new Set()): RouteEntry {
   const literals = template.replace(PARAM, '\0').split('\0');
   const names = (template.match(PARAM) ?? []).map((p) => p.slice(1, -1));
   const bathNames = (template.match(BATH_PARAM) ?? []).map((p) => p.slice(1, -1));
+  // bath cannot capture a slash, so a catch-all is always parsed with the pattern here.
   const simple =
-    names.length === bathNames.length &&
+    catchAll.size > 0 ||
+    (names.length === bathNames.length &&
     names.every((n, i) => n === bathNames[i]) &&
-    !literals.some((l, i) => REGEX_META.test(l) || (l === '' && i > 0 && i < literals.length - 1));
+    !literals.some((l, i) => REGEX_META.test(l) || (l === '' && i > 0 && i < literals.length - 1)));
+  // A catch-all matches any rest, slashes included (`(.*)`); it is only ever a template's last part.
+  const groups = names.map((name) => (catchAll.has(name) ? '(.*)' : '([^/]+)'));
   return {
     template,
-    pattern: new RegExp(`^${literals.map(escapeRegExp).join('([^/]+)')}$`),
+    pattern: new RegExp(`^${literals.map((literal, i) => escapeRegExp(literal) + (i < groups.length ? groups[i] : '')).join('')}$`),
     names,
     simple,
     bathSource: '^' + template.replace(BATH_PARAM, '([^\\/]*)') + '$',
@@ -298,6 +326,13 @@ function paramsOf(entry: RouteEntry, path: string, groups: RegExpExecArray | und
     Object.assign(params, { [name]: values[i] });
   }
   return params;
+}
+
+/** True when the request says it sends a non-JSON media type the operation declares (multipart). */
+function sentRawMedia(operation: OperationObject, headers: Record<string, string>): boolean {
+  const sent = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!sent || /^application\/([\w.+-]*\+)?json$/.test(sent)) return false;
+  return Object.keys(operation.requestBody?.content ?? {}).some((t) => t.toLowerCase() === sent);
 }
 
 /**

@@ -48,3 +48,40 @@ export function ginFileReason(error: SandboxFileError): string {
       return error.message;
   }
 }
+
+/**
+ * lib.FormatPath: '' is `/`, a leading `/` is added, `~` is HOME. HOME is the sandbox's folder,
+ * its `/`, so `~/x` is `/x`.
+ */
+export function formatPath(path: string): string {
+  let out = path === '' ? '/' : path;
+  if (!out.startsWith('/')) out = `/${out}`;
+  if (out.startsWith('//')) out = out.slice(1);
+  if (out === '/~' || out.startsWith('/~/')) out = out.slice(2) || '/';
+  return out;
+}
+
+/**
+ * A failed file call as Go's *PathError prints it: `<op> <path>: <errno text>`, or the
+ * server's own text for a path outside the root (which Go builds before any call).
+ */
+export function goFileError(op: string, path: string, error: SandboxFileError): string {
+  if (error.kind === 'outside') return OUTSIDE_ROOT;
+  if (error.kind === 'too-large') return error.message;
+  return `${op} ${printable(path)}: ${ginFileReason(error)}`;
+}
+
+/** A path shown in a message: control characters escaped (a NUL byte is `\u0000`). */
+export function printable(path: string): string {
+  return JSON.stringify(path).slice(1, -1);
+}
+
+/** Parses an octal mode as strconv.ParseUint(s, 8, 32); the error is Go's text. */
+export function parseOctal(text: string): { mode: number } | { error: string } {
+  if (/^[0-7]+$/.test(text)) {
+    const mode = parseInt(text, 8);
+    if (mode <= 0xffffffff) return { mode };
+    return { error: `strconv.ParseUint: parsing ${JSON.stringify(text)}: value out of range` };
+  }
+  return { error: `strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax` };
+}

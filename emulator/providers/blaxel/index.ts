@@ -8,7 +8,10 @@ import type { BlaxelContext, BlaxelSandboxData } from './blaxel-context.ts';
 import { controlHandlers } from './control-handlers.ts';
 import { blaxelControlDialect, blaxelSandboxDialect } from './dialect.ts';
 import { EdgeAwareValidator } from './edge-aware-validator.ts';
+import { filesystemHandlers } from './filesystem-handlers.ts';
+import { multipartHandlers } from './multipart-uploads.ts';
 import { processHandlers } from './process-handlers.ts';
+import { endWatches, watchFilesystemHandler } from './watch-filesystem.ts';
 import { LOGS_BYTES } from './process-view.ts';
 import { blaxelQuirks } from './quirks.ts';
 
@@ -47,7 +50,7 @@ export async function createBlaxelProvider(options: ProviderOptions): Promise<Pr
     specsDir: options.specsDir,
     specFile: 'blaxel.yaml',
     dialect: blaxelSandboxDialect,
-    handlers: processHandlers(bx),
+    handlers: { ...processHandlers(bx), ...filesystemHandlers(bx), ...multipartHandlers(bx), watchFilesystem: watchFilesystemHandler(bx) },
     authenticate: authenticateBlaxel,
   });
   const controlMount = await buildMount({
@@ -74,7 +77,13 @@ export async function createBlaxelProvider(options: ProviderOptions): Promise<Pr
   };
 }
 
-/** A process waiting to be run again must not start once its sandbox is going away. */
+/**
+ * A process waiting to be run again must not start once its sandbox is going away, and a watch
+ * stream of it ends.
+ */
 function cancelRestarts(registry: SandboxRegistry<BlaxelSandboxData>): void {
-  for (const sandbox of registry.list()) for (const entry of sandbox.data.processes) entry.cancelRestarts();
+  for (const sandbox of registry.list()) {
+    endWatches(sandbox);
+    for (const entry of sandbox.data.processes) entry.cancelRestarts();
+  }
 }
