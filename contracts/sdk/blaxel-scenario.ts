@@ -6,6 +6,7 @@
 // So each transport gets a fresh SDK that reads its own environment, as a user's process would.
 // The scenario below is the single source: both files call `describeBlaxelSdk` and nothing else.
 
+import { randomBytes } from 'node:crypto';
 import dns from 'node:dns/promises';
 import http2 from 'node:http2';
 import tls from 'node:tls';
@@ -335,6 +336,75 @@ export function describeBlaxelSdk(transport: BlaxelTransport): void {
       expect(await sandbox.process.wait('to-kill', WAIT)).toMatchObject({ status: 'killed' });
       const listed = await sandbox.process.list();
       expect(Object.fromEntries(listed.map((p) => [p.name, p.status]))).toEqual({ 'to-stop': 'stopped', 'to-kill': 'killed' });
+    });
+
+    it('fs and process share the folder: mkdir, write a script, run it there, read its result, ls, rm', async () => {
+      const sandbox = await sandboxNamed('sdk-files');
+      expect(await sandbox.fs.mkdir('/app/logs')).toMatchObject({ path: '/app/logs' });
+      await sandbox.fs.write('/app/run.sh', 'echo "hello from $(basename "$PWD")" > result.txt\necho done\n');
+      const run = await sandbox.process.exec({ command: 'sh run.sh', workingDir: '/app', waitForCompletion: true });
+      expect(run).toMatchObject({ status: 'completed', exitCode: 0, stdout: 'done\n', workingDir: '/app' });
+      expect(await sandbox.fs.read('/app/result.txt')).toBe('hello from app\n');
+      const listed = await sandbox.fs.ls('/app');
+      expect(listed.files.map((f) => f.name)).toEqual(['result.txt', 'run.sh']);
+      expect(listed.subdirectories.map((d) => d.path)).toEqual(['/app/logs']);
+      await sandbox.fs.rm('/app/result.txt');
+      expect((await sandbox.fs.ls('/app')).files.map((f) => f.name)).toEqual(['run.sh']);
+      // A directory that is not empty goes only recursively.
+      await expect(sandbox.fs.rm('/app')).rejects.toMatchObject({ status: 422 });
+      await sandbox.fs.rm('/app', true);
+      const gone = await sandbox.fs.ls('/app').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(gone).toBeInstanceOf(sdk.ResponseError);
+      expect(gone).toMatchObject({ status: 404 });
+    });
+
+    it('fs.writeBinary and readBinary round-trip random bytes, small and past the multipart threshold', async () => {
+      const sandbox = await sandboxNamed('sdk-binary');
+      const small = randomBytes(100_000);
+      await sandbox.fs.writeBinary('/data/small.bin', small);
+      expect(Buffer.from(await (await sandbox.fs.readBinary('/data/small.bin')).arrayBuffer()).equals(small)).toBe(true);
+      // Over 5 MiB the SDK uploads in parts: initiate, 5 MiB parts in parallel, complete.
+      const large = randomBytes(11 * 1024 * 1024 + 17);
+      await sandbox.fs.writeBinary('/data/large.bin', large);
+      const back = Buffer.from(await (await sandbox.fs.readBinary('/data/large.bin')).arrayBuffer());
+      expect(back.length).toBe(large.length);
+      expect(back.equals(large)).toBe(true);
+      const text = 'x'.repeat(6 * 1024 * 1024);
+      await sandbox.fs.write('/data/large.txt', text);
+      expect(await sandbox.fs.read('/data/large.txt')).toBe(text);
+    });
+
+    it('fs.cp copies through a process (relative paths: processes see the host folder), and restartOnFailure restarts', async () => {
+      const sandbox = await sandboxNamed('sdk-cp');
+      await sandbox.fs.write('/src/a.txt', 'copied');
+      expect(await sandbox.fs.cp('src/a.txt', 'src/b.txt', { maxWait: 10_000 })).toMatchObject({ message: 'Files copied' });
+      expect(await sandbox.fs.read('/src/b.txt')).toBe('copied');
+      const flaky = await sandbox.process.exec({ command: 'echo run >> runs.txt; exit 1', restartOnFailure: true, maxRestarts: 2, waitForCompletion: true });
+      expect(flaky).toMatchObject({ status: 'failed', restartCount: 2 });
+      expect(await sandbox.fs.read('/runs.txt')).toBe('run\nrun\nrun\n');
+    });
+
+    it('fs.watch calls back for each change in the directory until closed', async () => {
+      const sandbox = await sandboxNamed('sdk-watch');
+      await sandbox.fs.mkdir('/w');
+      const seen: Array<{ op: string; name: string; path: string }> = [];
+      const errors: Error[] = [];
+      const handle = sandbox.fs.watch('/w', (event) => void seen.push(event as never), { withContent: false, onError: (e) => void errors.push(e) });
+      try {
+        // The watch is armed on the server shortly after the call; keep writing until it sees one.
+        for (let i = 0; seen.length === 0; i++) {
+          expect(i, 'no watch event arrived').toBeLessThan(200);
+          await sandbox.fs.write(`/w/f${i}.txt`, 'x');
+        }
+        expect(seen[0]).toMatchObject({ path: '/w', name: expect.stringMatching(/^f\d+\.txt$/) });
+        expect(['CREATE', 'WRITE']).toContain(seen[0].op);
+      } finally {
+        handle.close();
+      }
+      expect(errors).toEqual([]);
     });
 
     it('an unknown process is the SDK ResponseError with status 404', async () => {

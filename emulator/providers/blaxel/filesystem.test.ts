@@ -295,6 +295,8 @@ describe('watch', () => {
     const text = await stream.until((t) => t.includes('"name":"new.txt"'));
     const events = text.trim().split('\n').map((line) => JSON.parse(line));
     expect(events).toContainEqual({ op: 'CREATE', name: 'new.txt', path: '/w', error: null });
+    // The emulator writes through a temporary file renamed into place; a client never sees it.
+    expect(events.filter((e) => e.name !== 'new.txt')).toEqual([]);
     await stream.cancel();
   });
 

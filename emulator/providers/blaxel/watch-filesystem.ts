@@ -13,6 +13,9 @@ export const WATCH_KEEPALIVE_MS = 30_000;
 /** Events waiting for a slow reader, at most; past it new ones are dropped, not buffered. */
 const MAX_QUEUED = 10_000;
 
+/** The name SandboxFiles.write gives the file it writes before renaming it into place. */
+const WRITE_TEMP = /^\..*\.[0-9a-f]{12}\.part$/;
+
 /** The FileEvent of the stream: fsnotify's op name, the entry's name and its directory. */
 interface FileEvent {
   op: 'CREATE' | 'WRITE' | 'REMOVE';
@@ -129,6 +132,9 @@ async function* events(options: WatchOptions): AsyncGenerator<Frame> {
 async function fileEvent(options: WatchOptions, type: string, relative: string): Promise<FileEvent | undefined> {
   const full = childPath(options.dir, relative);
   if (options.ignore.some((pattern) => full.includes(pattern))) return undefined;
+  // The emulator's own temporary file of a write in progress (renamed into place when whole):
+  // the server writes in place, so a client sees only the file's name.
+  if (WRITE_TEMP.test(full.slice(full.lastIndexOf('/') + 1))) return undefined;
   let op: FileEvent['op'] = 'WRITE';
   if (type === 'rename') {
     const present = await lstat(`${options.host}/${relative}`).then(
