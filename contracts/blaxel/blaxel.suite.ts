@@ -235,6 +235,135 @@ const controlPlane: Scenario = {
   },
 };
 
+const restarts: Scenario = {
+  name: 'restart on failure',
+  operations: ['startProcess'],
+  async run(client, { sandbox, unique }) {
+    // Each run appends a line to a file in the sandbox, so the count of real runs is on disk.
+    const file = unique('runs');
+    const res = await client.call('startProcess', {
+      vars: { sandbox },
+      json: { command: `echo run >> ${file}; exit 1`, restartOnFailure: true, maxRestarts: 2, waitForCompletion: true },
+    });
+    client.expect('startProcess', res.json?.status === 'failed' && res.json?.restartCount === 2, `a command failing every time ended ${res.json?.status} after ${res.json?.restartCount} restarts`);
+    client.expect('startProcess', (res.json?.stdout ?? '').includes('[Process failed with exit code 1. Attempting restart 2/2...]'), `the restart banners are in stdout: ${JSON.stringify(res.json?.stdout)}`);
+    const runs = await client.call('getFilesystem', { vars: { sandbox }, params: { path: `/${file}` }, untracked: true });
+    client.expect('startProcess', runs.json?.content === 'run\nrun\nrun\n', `the command ran three times: ${JSON.stringify(runs.json?.content)}`);
+  },
+};
+
+/** A multipart/form-data body with one `file` part. */
+function formBody(bytes: string): { raw: string; headers: Record<string, string> } {
+  const boundary = 'contract-boundary';
+  const raw = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="part.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${bytes}\r\n--${boundary}--\r\n`;
+  return { raw, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+const files: Scenario = {
+  name: 'files',
+  operations: ['putFilesystem', 'getFilesystem', 'deleteFilesystem', 'getFilesystemTree', 'putFilesystemTree', 'deleteFilesystemTree', 'findFilesystem'],
+  async run(client, { sandbox, unique, cleanup }) {
+    const dir = `/${unique('files')}`;
+    cleanup(() => client.call('deleteFilesystem', { vars: { sandbox }, params: { path: dir }, query: { recursive: true }, untracked: true }));
+    const made = await client.call('putFilesystem', { vars: { sandbox }, params: { path: `${dir}/sub` }, json: { isDirectory: true } });
+    client.expect('putFilesystem', made.status === 200, `mkdir answered ${made.status}`);
+    const written = await client.call('putFilesystem', { vars: { sandbox }, params: { path: `${dir}/a.txt` }, json: { content: 'alpha\n' } });
+    client.expect('putFilesystem', written.status === 200 && written.json?.path === `${dir}/a.txt`, `write answered ${written.status} ${written.text}`);
+    const upload = formBody('bravo');
+    const binary = await client.call('putFilesystem', { vars: { sandbox }, params: { path: `${dir}/b.bin` }, raw: upload.raw, headers: upload.headers });
+    client.expect('putFilesystem', binary.status === 200, `a multipart upload answered ${binary.status} ${binary.text}`);
+
+    const read = await client.call('getFilesystem', { vars: { sandbox }, params: { path: `${dir}/a.txt` } });
+    client.expect('getFilesystem', read.json?.content === 'alpha\n' && read.json?.size === 6, `read gave ${read.text}`);
+    const bytes = await client.call('getFilesystem', { vars: { sandbox }, params: { path: `${dir}/b.bin` }, headers: { accept: 'application/octet-stream' } });
+    client.expect('getFilesystem', bytes.status === 200 && bytes.text === 'bravo', `the bytes of the upload: ${bytes.status} ${JSON.stringify(bytes.text)}`);
+    const listing = await client.call('getFilesystem', { vars: { sandbox }, params: { path: dir } });
+    const names = (listing.json?.files ?? []).map((f: { name: string }) => f.name).sort().join(',');
+    client.expect('getFilesystem', names === 'a.txt,b.bin' && listing.json?.subdirectories?.[0]?.path === `${dir}/sub`, `the listing: ${listing.text}`);
+    const missing = await client.call('getFilesystem', { vars: { sandbox }, params: { path: `${dir}/nope` } });
+    client.expect('getFilesystem', missing.status === 404, `a missing file answered ${missing.status}`);
+
+    const tree = await client.call('putFilesystemTree', { vars: { sandbox }, params: { path: `${dir}/tree` }, json: { files: { 'x/y.txt': 'why' } } });
+    client.expect('putFilesystemTree', tree.status === 200 && tree.json?.subdirectories?.[0]?.name === 'x', `the tree write answered ${tree.status} ${tree.text}`);
+    const treeGet = await client.call('getFilesystemTree', { vars: { sandbox }, params: { path: `${dir}/tree/x` } });
+    client.expect('getFilesystemTree', treeGet.json?.files?.[0]?.name === 'y.txt', `the tree listing: ${treeGet.text}`);
+    const found = await client.call('findFilesystem', { vars: { sandbox }, params: { path: dir }, query: { patterns: '*.txt' } });
+    const paths = (found.json?.matches ?? []).map((m: { path: string }) => m.path).sort().join(',');
+    client.expect('findFilesystem', paths === 'a.txt,tree/x/y.txt', `find *.txt gave ${found.text}`);
+    const treeGone = await client.call('deleteFilesystemTree', { vars: { sandbox }, params: { path: `${dir}/tree` }, query: { recursive: true } });
+    client.expect('deleteFilesystemTree', treeGone.status === 200, `the tree delete answered ${treeGone.status}`);
+
+    const notEmpty = await client.call('deleteFilesystem', { vars: { sandbox }, params: { path: dir } });
+    client.expect('deleteFilesystem', notEmpty.status === 422, `deleting a full directory without recursive answered ${notEmpty.status}`);
+    const deleted = await client.call('deleteFilesystem', { vars: { sandbox }, params: { path: `${dir}/a.txt` } });
+    client.expect('deleteFilesystem', deleted.status === 200, `a file delete answered ${deleted.status}`);
+    const after = await client.call('getFilesystem', { vars: { sandbox }, params: { path: `${dir}/a.txt` }, untracked: true });
+    client.expect('deleteFilesystem', after.status === 404, `a deleted file reads ${after.status}`);
+  },
+};
+
+const multipartUpload: Scenario = {
+  name: 'multipart upload',
+  operations: ['initiateMultipartUpload', 'uploadMultipartPart', 'listMultipartParts', 'listMultipartUploads', 'completeMultipartUpload', 'abortMultipartUpload'],
+  async run(client, { sandbox, unique, cleanup }) {
+    const path = `/${unique('upload')}.bin`;
+    cleanup(() => client.call('deleteFilesystem', { vars: { sandbox }, params: { path }, untracked: true }));
+    const started = await client.call('initiateMultipartUpload', { vars: { sandbox }, params: { path }, json: {} });
+    const uploadId = started.json?.uploadId as string | undefined;
+    client.expect('initiateMultipartUpload', started.status === 200 && typeof uploadId === 'string', `initiate answered ${started.status} ${started.text}`);
+    if (!uploadId) return;
+    const parts = [];
+    for (const [partNumber, text] of [[1, 'first-'], [2, 'second']] as const) {
+      const body = formBody(text);
+      const part = await client.call('uploadMultipartPart', { vars: { sandbox }, params: { uploadId }, query: { partNumber }, raw: body.raw, headers: body.headers });
+      client.expect('uploadMultipartPart', part.status === 200 && part.json?.size === text.length, `part ${partNumber} answered ${part.status} ${part.text}`);
+      parts.push({ partNumber, etag: part.json?.etag });
+    }
+    const listed = await client.call('listMultipartParts', { vars: { sandbox }, params: { uploadId } });
+    client.expect('listMultipartParts', listed.json?.parts?.length === 2, `the parts: ${listed.text}`);
+    const all = await client.call('listMultipartUploads', { vars: { sandbox } });
+    client.expect('listMultipartUploads', (all.json?.uploads ?? []).some((u: { uploadId: string }) => u.uploadId === uploadId), `the uploads: ${all.text}`);
+    const done = await client.call('completeMultipartUpload', { vars: { sandbox }, params: { uploadId }, json: { parts } });
+    client.expect('completeMultipartUpload', done.status === 200, `complete answered ${done.status} ${done.text}`);
+    const read = await client.call('getFilesystem', { vars: { sandbox }, params: { path }, untracked: true });
+    client.expect('completeMultipartUpload', read.json?.content === 'first-second', `the assembled file: ${JSON.stringify(read.json?.content)}`);
+
+    const other = await client.call('initiateMultipartUpload', { vars: { sandbox }, params: { path: `${path}.2` }, json: {}, untracked: true });
+    const aborted = await client.call('abortMultipartUpload', { vars: { sandbox }, params: { uploadId: other.json?.uploadId ?? 'none' } });
+    client.expect('abortMultipartUpload', aborted.status === 200, `abort answered ${aborted.status}`);
+    const again = await client.call('abortMultipartUpload', { vars: { sandbox }, params: { uploadId: other.json?.uploadId ?? 'none' } });
+    client.expect('abortMultipartUpload', again.status === 404, `aborting it again answered ${again.status}`);
+  },
+};
+
+const watchFiles: Scenario = {
+  name: 'watch',
+  operations: ['watchFilesystem'],
+  async run(client, { sandbox, unique, cleanup }) {
+    const dir = `/${unique('watch')}`;
+    cleanup(() => client.call('deleteFilesystem', { vars: { sandbox }, params: { path: dir }, query: { recursive: true }, untracked: true }));
+    await client.call('putFilesystem', { vars: { sandbox }, params: { path: dir }, json: { isDirectory: true }, untracked: true });
+    const res = await client.stream('watchFilesystem', { vars: { sandbox }, params: { path: dir } });
+    if (!('reader' in res)) {
+      client.expect('watchFilesystem', false, `the watch answered ${res.status} ${res.mediaType}, not a stream`);
+      return;
+    }
+    // The watch is armed shortly after the answer starts: write until one event arrives.
+    let written = 0;
+    const writer = setInterval(() => {
+      void client.call('putFilesystem', { vars: { sandbox }, params: { path: `${dir}/f${written++}.txt` }, json: { content: 'x' }, untracked: true });
+    }, 50);
+    try {
+      const frames = await client.readUntil('watchFilesystem', res.reader, (f) => String(f.payload).includes('"name":"f'), 'an event for a new file');
+      const event = JSON.parse(String(frames.at(-1)?.payload));
+      client.expect('watchFilesystem', event.path === dir && /^f\d+\.txt$/.test(event.name) && ['CREATE', 'WRITE'].includes(event.op), `the event: ${JSON.stringify(event)}`);
+    } finally {
+      clearInterval(writer);
+      await res.reader.cancel();
+    }
+  },
+};
+
 export const blaxelSuite: ContractSuite = {
   provider: 'blaxel',
   async surfaces(specsDir) {
@@ -243,5 +372,5 @@ export const blaxelSuite: ContractSuite = {
       { mountId: 'blaxel-control', spec: await loadSpec(join(specsDir, 'blaxel-control.yaml')) },
     ];
   },
-  scenarios: [execAndOutput, invalidInput, unknownIds, stopAndKill, execStream, logsStream, stdin, controlPlane],
+  scenarios: [execAndOutput, invalidInput, unknownIds, stopAndKill, execStream, logsStream, stdin, controlPlane, restarts, files, multipartUpload, watchFiles],
 };
