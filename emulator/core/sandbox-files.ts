@@ -27,6 +27,7 @@ export type SandboxFileErrorKind =
   | 'already-exists'
   | 'not-empty'
   | 'permission-denied'
+  | 'name-too-long'
   | 'too-large';
 
 export class SandboxFileError extends Error {
@@ -417,6 +418,8 @@ const KINDS: Record<string, SandboxFileErrorKind> = {
   EISDIR: 'is-a-directory',
   EEXIST: 'already-exists',
   ENOTEMPTY: 'not-empty',
+  // A name over 255 bytes, or a whole path over PATH_MAX: the fuzzer and careless callers send them.
+  ENAMETOOLONG: 'name-too-long',
   EACCES: 'permission-denied',
   EPERM: 'permission-denied',
   // A final symlink met by O_NOFOLLOW: one appeared after the check.
@@ -432,6 +435,7 @@ const REASONS: Record<SandboxFileErrorKind, string> = {
   'already-exists': 'it exists already. Remove it first, or pick another name',
   'not-empty': 'the directory is not empty. Remove its entries first, or remove it recursively',
   'permission-denied': 'permission denied. Check the file mode',
+  'name-too-long': 'a name in it is too long (255 bytes at most, 4096 for the whole path). Use a shorter one',
   'too-large': 'it is too large',
 };
 

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcessSupervisor, type SupervisorOptions } from './process-supervisor.ts';
 
@@ -89,7 +89,7 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
     if (!sandbox) return false;
     this.sandboxes.delete(id);
     await sandbox.processes.close();
-    await rm(sandbox.dir, { recursive: true, force: true });
+    await removeFolder(sandbox.dir);
     return true;
   }
 
@@ -127,4 +127,19 @@ function baseEnvironment(dir: string): Record<string, string> {
     LANG: 'C.UTF-8',
     TERM: 'dumb',
   };
+}
+
+/**
+ * Removes a deleted sandbox's folder. A file request still in flight (an upload, a mkdir -p)
+ * can add entries while rm walks the tree, which makes its last rmdir fail with ENOTEMPTY:
+ * the folder is moved aside first so nothing new lands in it by its old name, and rm retries.
+ * What still cannot go is left for the temp root's removal at close; the delete has happened.
+ */
+async function removeFolder(dir: string): Promise<void> {
+  const aside = `${dir}.deleted`;
+  const target = await rename(dir, aside).then(
+    () => aside,
+    () => dir,
+  );
+  await rm(target, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }).catch(() => undefined);
 }

@@ -44,6 +44,8 @@ export function ginFileReason(error: SandboxFileError): string {
       return 'directory not empty';
     case 'permission-denied':
       return 'permission denied';
+    case 'name-too-long':
+      return 'file name too long';
     case 'too-large':
       return error.message;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBlaxel, TextStream, type BlaxelTarget, type SandboxClient } from './test-kit.ts';
 
@@ -173,6 +174,17 @@ describe('the sandbox folder is the only place reached', () => {
 
   const outside = { error: 'path is outside of the root directory' };
 
+  it('answers a name over 255 bytes with the errno text Go prints, never the host path', async () => {
+    const long = `/${'n'.repeat(300)}`;
+    for (const response of [await box.fetch(enc(long)), await put(long, { content: 'x' }), await box.fetch(`/filesystem/tree/${encodeURIComponent(long)}`)]) {
+      const body = await response.text();
+      expect(response.status, body).toBeGreaterThanOrEqual(400);
+      expect(response.status, body).toBeLessThan(500);
+      expect(body).toContain('file name too long');
+      expect(body).not.toContain(tmpdir());
+    }
+  });
+
   it('refuses .. above / on read, write, delete, tree, find, watch and upload', async () => {
     const climb = `/../${sentinelName}`;
     const before = readdirSync(dirname(folder)).sort();
@@ -317,6 +329,16 @@ describe('watch', () => {
     const response = await box.fetch(`/watch/filesystem/${encodeURIComponent('/f.txt')}`);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: 'path is not a directory' });
+  });
+
+  it('ends when the watched directory itself is removed, naming only what was in it', async () => {
+    await put('/rmw/a.txt', { content: 'a' });
+    const stream = new TextStream(await box.fetch(`/watch/filesystem/${encodeURIComponent('/rmw')}`));
+    expect((await box.fetch(`${enc('/rmw')}?recursive=true`, { method: 'DELETE' })).status).toBe(200);
+    const text = await stream.rest();
+    expect(stream.ended).toBe(true);
+    // inotify also reports the directory's own removal by its name: never a phantom /rmw/rmw.
+    expect(text.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ op: 'REMOVE', name: 'a.txt', path: '/rmw', error: null }]);
   });
 
   it('ends when the sandbox is deleted', async () => {

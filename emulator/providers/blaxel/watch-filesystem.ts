@@ -113,6 +113,7 @@ async function* events(options: WatchOptions): AsyncGenerator<Frame> {
         continue;
       }
       const event = await fileEvent(options, next.type, next.name);
+      if (event === 'gone') break;
       if (!event) continue;
       const line = JSON.stringify(event);
       yield { data: `${line}\n`, payload: line };
@@ -129,21 +130,25 @@ async function* events(options: WatchOptions): AsyncGenerator<Frame> {
  * Node reports `change` (content) or `rename` (a name came or went); fsnotify's WRITE, and
  * CREATE or REMOVE by whether the name is there now.
  */
-async function fileEvent(options: WatchOptions, type: string, relative: string): Promise<FileEvent | undefined> {
+async function fileEvent(options: WatchOptions, type: string, relative: string): Promise<FileEvent | 'gone' | undefined> {
+  // The watched directory itself removed or moved (a sandbox delete moves its folder aside):
+  // inotify names the directory, which would show the host folder's name. The stream ends.
+  if (type === 'rename' && !(await exists(options.host))) return 'gone';
   const full = childPath(options.dir, relative);
   if (options.ignore.some((pattern) => full.includes(pattern))) return undefined;
   // The emulator's own temporary file of a write in progress (renamed into place when whole):
   // the server writes in place, so a client sees only the file's name.
   if (WRITE_TEMP.test(full.slice(full.lastIndexOf('/') + 1))) return undefined;
   let op: FileEvent['op'] = 'WRITE';
-  if (type === 'rename') {
-    const present = await lstat(`${options.host}/${relative}`).then(
-      () => true,
-      () => false,
-    );
-    op = present ? 'CREATE' : 'REMOVE';
-  }
+  if (type === 'rename') op = (await exists(`${options.host}/${relative}`)) ? 'CREATE' : 'REMOVE';
   const cut = full.lastIndexOf('/');
   // The server splits the event's path at its last slash: a file of `/` has the path ''.
   return { op, name: full.slice(cut + 1), path: full.slice(0, cut), error: null };
+}
+
+function exists(host: string): Promise<boolean> {
+  return lstat(host).then(
+    () => true,
+    () => false,
+  );
 }

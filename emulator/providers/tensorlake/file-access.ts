@@ -48,6 +48,7 @@ export function fileErrorResponse(error: unknown, path: string, maxFileBytes: nu
     case 'too-large':
       return errorResponse(413, `File too large: ${path} is over ${maxFileBytes} bytes`, 'FILE_TOO_LARGE');
     case 'invalid-path':
+    case 'name-too-long':
       return errorResponse(400, error.message, 'INVALID_PATH');
     default:
       throw error;

@@ -99,6 +99,16 @@ describe('tensorlake files', () => {
     expect(missing.status).toBe(400);
   });
 
+  it('refuses a name over 255 bytes with 400 INVALID_PATH on read, write, list and delete', async () => {
+    const box = tl.sandbox();
+    const long = `/${'n'.repeat(300)}`;
+    for (const [url, init] of [[q(long), {}], [q(long), { method: 'PUT', body: 'x' }], [list(long), {}], [q(long), { method: 'DELETE' }]] as const) {
+      const response = await box.fetch(url, init);
+      await expectError(response.clone(), 400, 'INVALID_PATH');
+      expect((await response.json()).error).toMatch(/too long/);
+    }
+  });
+
   it('refuses `..` and symlinks out of the sandbox, leaving what is outside untouched', async () => {
     const box = tl.sandbox();
     const folder = await folderOf(box);
