@@ -26,6 +26,7 @@ const DEPARTURES: Record<string, Departure[]> = {
     { quirk: 'logs-concatenated', operationId: 'getProcessLogs', check: 'behaviour', says: /logs keeps the real order.*got "a\\nc\\nb\\n"/ },
     { quirk: 'logs-stream-unknown-id-200', operationId: 'streamProcessLogs', check: 'behaviour', says: /an unknown id answered 200/ },
     { quirk: 'logs-stream-prefix-per-chunk', operationId: 'streamProcessLogs', check: 'behaviour', says: /every line carries its stream prefix/ },
+    { quirk: 'logs-stream-ends-at-first-exit', operationId: 'streamProcessLogs', check: 'behaviour', says: /restarted once carries both runs: \["stdout:run"\]/ },
     { quirk: 'exec-stream-errors-as-frames', operationId: 'startProcess', check: 'behaviour', says: /a streamed exec that cannot start answered 200/ },
     { quirk: 'stop-sets-stopped-immediately', operationId: 'stopProcess', check: 'behaviour', says: /ignoring SIGTERM reports stopped right after the stop/ },
   ],

@@ -237,8 +237,18 @@ const controlPlane: Scenario = {
 
 const restarts: Scenario = {
   name: 'restart on failure',
-  operations: ['startProcess'],
-  async run(client, { sandbox, unique }) {
+  operations: ['startProcess', 'streamProcessLogs'],
+  async run(client, { sandbox, unique, cleanup }) {
+    // The logs stream of a restarting process follows every run, to the last one.
+    const flaky = await startBackground(client, sandbox, unique('flaky'), 'sleep 0.2; echo run; exit 1', { restartOnFailure: true, maxRestarts: 1 });
+    cleanup(() => client.call('killProcess', { vars: { sandbox }, params: { identifier: flaky.pid }, untracked: true }));
+    const stream = await client.stream('streamProcessLogs', { vars: { sandbox }, params: { identifier: flaky.pid } });
+    if ('reader' in stream) {
+      const frames = await client.readToEnd('streamProcessLogs', stream.reader, 'the logs stream of a restarting process');
+      const runs = frames.filter((f) => f.payload === 'stdout:run').length;
+      client.expect('streamProcessLogs', runs === 2, `the logs stream of a process restarted once carries both runs: ${JSON.stringify(frames.map((f) => f.payload))}`);
+    } else client.expect('streamProcessLogs', false, `the logs stream answered ${stream.status}`);
+
     // Each run appends a line to a file in the sandbox, so the count of real runs is on disk.
     const file = unique('runs');
     const res = await client.call('startProcess', {

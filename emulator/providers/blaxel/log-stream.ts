@@ -13,6 +13,8 @@ export interface LogStreamOptions {
   signal: AbortSignal;
   /** Quirk logs-stream-prefix-per-chunk: live output prefixed once per read, not once per line. */
   prefixPerChunk: boolean;
+  /** Quirk logs-stream-ends-at-first-exit: the stream ends with the run it started in. */
+  endAtRunExit?: boolean;
   keepaliveMs?: number;
 }
 
@@ -28,7 +30,8 @@ export async function* logStreamFrames(entry: ProcessEntry, options: LogStreamOp
   const splitter = new LineSplitter();
   const decoders: Record<StreamName, TextDecoder> = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   let live = false;
-  for await (const event of processEvents(entry, { signal: options.signal, tickMs: options.keepaliveMs ?? LOG_KEEPALIVE_MS })) {
+  const endBefore = options.endAtRunExit ? entry.currentRunEnd() : undefined;
+  for await (const event of processEvents(entry, { signal: options.signal, tickMs: options.keepaliveMs ?? LOG_KEEPALIVE_MS, endBefore })) {
     if (event.kind === 'tick') {
       yield line('[keepalive]');
     } else if (event.kind === 'banner') {

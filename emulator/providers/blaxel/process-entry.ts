@@ -53,6 +53,8 @@ export class ProcessEntry {
   readonly finished: Promise<void>;
   restartCount = 0;
   private readonly runs: ManagedProcess[];
+  /** Per run, resolves with the sequence number `output` has reached when the run's output is all in. */
+  private readonly runEnds = new Map<ManagedProcess, { promise: Promise<number>; resolve: (seq: number) => void }>();
   /** The current run's end, once its output is all in `output` (null while it runs). */
   private settledExit: ExitInfo | null = null;
   private cancelled = false;
@@ -76,6 +78,23 @@ export class ProcessEntry {
       });
     }
     void this.finished.then(() => clearTimeout(this.keepAliveTimer));
+  }
+
+  /**
+   * Resolves when the current run has ended and its output is in `output`, with the sequence
+   * number the next chunk (a restart banner, the next run's output) will carry.
+   */
+  currentRunEnd(): Promise<number> {
+    const run = this.proc;
+    let end = this.runEnds.get(run);
+    if (!end) {
+      let resolve!: (seq: number) => void;
+      const promise = new Promise<number>((r) => (resolve = r));
+      end = { promise, resolve };
+      this.runEnds.set(run, end);
+      if (this.output === run.output) void this.finished.then(() => resolve(this.output.nextSeq));
+    }
+    return end.promise;
   }
 
   /** The current run: the first child, or the one a restart started last. */
@@ -160,6 +179,8 @@ export class ProcessEntry {
         for await (const chunk of run.output.follow()) this.output.append(chunk.stream, chunk.data);
         const exit = await run.done;
         this.settledExit = exit;
+        this.runEnds.get(run)?.resolve(this.output.nextSeq);
+        this.runEnds.delete(run);
         const failed = run.requested === null && (exit.signal !== null || exit.exitCode !== 0);
         const { maxRestarts } = this.settings;
         if (!failed || this.cancelled || (maxRestarts >= 0 && this.restartCount >= maxRestarts)) return;

@@ -16,6 +16,11 @@ export interface ProcessEventsOptions {
   tickMs: number;
   /** Epoch ms after which the follow ends with a `deadline` event. */
   deadlineAt?: number;
+  /**
+   * Ends the follow once the output below this sequence number has been read, when it
+   * resolves (the end of one run of a restarting process).
+   */
+  endBefore?: Promise<number>;
 }
 
 /**
@@ -37,7 +42,9 @@ export async function* processEvents(entry: ProcessEntry, options: ProcessEvents
   // Racing the chunk against their long-pending promises instead would hang one reaction per
   // chunk on each of them, and every reaction keeps its chunk alive: memory would grow with the
   // output instead of staying within the cap.
-  const raised = { tick: false, banner: false, deadline: false };
+  const raised = { tick: false, banner: false, deadline: false, end: false };
+  let endSeq: number | undefined;
+  let cursor = 0;
   let wakeUp: (() => void) | undefined;
   const raise = (flag: keyof typeof raised) => {
     raised[flag] = true;
@@ -55,6 +62,10 @@ export async function* processEvents(entry: ProcessEntry, options: ProcessEvents
   }
   armTick();
   armBanner();
+  void options.endBefore?.then((seq) => {
+    endSeq = seq;
+    raise('end');
+  });
 
   let chunkWait: Promise<IteratorResult<OutputChunk>> | undefined;
   try {
@@ -76,6 +87,11 @@ export async function* processEvents(entry: ProcessEntry, options: ProcessEvents
         armBanner();
         continue;
       }
+      // Everything below the end is read (a chunk cut away by the cap is not waited for).
+      if (endSeq !== undefined && !entry.output.chunks({ fromSeq: cursor }).some((c) => c.seq < endSeq!)) {
+        while (bannerIndex < entry.banners.length) yield { kind: 'banner', text: entry.banners[bannerIndex++] };
+        return;
+      }
       chunkWait ??= follow.next();
       const woken = new Promise<'woken'>((resolve) => {
         wakeUp = () => resolve('woken');
@@ -84,6 +100,8 @@ export async function* processEvents(entry: ProcessEntry, options: ProcessEvents
       wakeUp = undefined;
       if (result === 'woken') continue;
       chunkWait = undefined;
+      if (!result.done) cursor = result.value.seq + 1;
+      if (!result.done && endSeq !== undefined && result.value.seq >= endSeq) return;
       if (result.done) {
         while (bannerIndex < entry.banners.length) yield { kind: 'banner', text: entry.banners[bannerIndex++] };
         return;

@@ -67,7 +67,11 @@ export function processHandlers(bx: BlaxelContext): Record<string, Handler> {
       }
       return ginStream(
         'text/plain; charset=utf-8',
-        logStreamFrames(entry, { signal: ctx.signal, prefixPerChunk: bx.quirk('logs-stream-prefix-per-chunk') }),
+        logStreamFrames(entry, {
+          signal: ctx.signal,
+          prefixPerChunk: bx.quirk('logs-stream-prefix-per-chunk'),
+          endAtRunExit: bx.quirk('logs-stream-ends-at-first-exit'),
+        }),
       );
     },
 

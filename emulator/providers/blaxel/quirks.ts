@@ -19,6 +19,8 @@ export const BLAXEL_QUIRKS = [
   'stop-sets-stopped-immediately',
   /** GET /process lists in no stable order (the server walks a Go map). */
   'list-order-unspecified',
+  /** The logs stream of a restarting process ends with the run it was opened in. */
+  'logs-stream-ends-at-first-exit',
 ] as const;
 
 export type BlaxelQuirk = (typeof BLAXEL_QUIRKS)[number];
@@ -28,9 +30,6 @@ export type BlaxelQuirk = (typeof BLAXEL_QUIRKS)[number];
  * - list-completed-at-null, start-logs-null: the real server sends `null` where the schema
  *   requires a string, so the body would fail response validation. They need a recorded
  *   fixture, not an emulator branch.
- * - logs-stream-ends-at-first-exit: not reproduced yet. The emulator restarts failed processes
- *   (process-entry.ts) and its log stream follows every run to the last one in both fidelities;
- *   the source reading that says the server's stream ends at the first exit is an inference.
  * - name-conflict-400, kill-exited-404, logs-404-says-pid, signal-exit-code-minus-one,
  *   exit-code-zero-while-running, wait-timeout-keeps-running, exec-stream-ndjson: our document
  *   states the observed behaviour as the contract, so both fidelities answer the same.
