@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SPECS_DIR } from '../emulator/spec/specs-dir.ts';
+import { DEFAULT_SPECS_DIR } from '../emulator/openapi/specs-dir.ts';
 import { runSuite, type ContractSuite, type SuiteReport } from './kit/contract-suite.ts';
 import { formatTable, toJUnit, toMarkdown } from './kit/report.ts';
 import { openTarget, targetUnavailable } from './kit/targets/index.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BLAXEL_QUIRKS } from '../emulator/providers/blaxel/quirks.ts';
 import { TENSORLAKE_QUIRKS } from '../emulator/providers/tensorlake/quirks.ts';
 import { AGENTBOX_QUIRKS } from '../emulator/providers/agentbox/quirks.ts';
-import { DEFAULT_SPECS_DIR } from '../emulator/spec/specs-dir.ts';
+import { DEFAULT_SPECS_DIR } from '../emulator/openapi/specs-dir.ts';
 import { runSuite, type SuiteReport } from './kit/contract-suite.ts';
 import { openTarget } from './kit/targets/index.ts';
 import { SUITES } from './suites.ts';

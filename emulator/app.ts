@@ -4,9 +4,10 @@ import { createAgentBoxProvider } from './providers/agentbox/index.ts';
 import { createBlaxelProvider } from './providers/blaxel/index.ts';
 import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type Provider, type ProviderName, type ProviderOptions } from './providers/provider.ts';
 import { createTensorlakeProvider } from './providers/tensorlake/index.ts';
-import { dispatch, streamsRequestBody, type EmuRequest, type EmuResponse, type Mount, type UrlBuilder } from './spec/pipeline.ts';
-import type { ResponseViolation } from './spec/response-validator.ts';
-import { DEFAULT_SPECS_DIR } from './spec/specs-dir.ts';
+import { dispatch, streamsRequestBody, type Mount } from './openapi/pipeline.ts';
+import { type EmuRequest, type EmuResponse, type UrlBuilder } from './kernel/exchange.ts';
+import type { ResponseViolation } from './openapi/response-validator.ts';
+import { DEFAULT_SPECS_DIR } from './openapi/specs-dir.ts';
 
 export interface AppOptions {
   /** Providers to serve. Default: all three. */

@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { exposureWarning, startBanner } from './cli/start-banner.ts';
 import { parseStartArgs, START_USAGE, UsageError } from './cli/start-options.ts';
-import { DRIFT_PROVIDERS, runDrift } from './spec/drift.ts';
-import { DEFAULT_SPECS_DIR } from './spec/specs-dir.ts';
+import { DRIFT_PROVIDERS, runDrift } from './openapi/drift.ts';
+import { DEFAULT_SPECS_DIR } from './openapi/specs-dir.ts';
 
 const USAGE = `Usage: sandbox-emulator <command> [options]
 

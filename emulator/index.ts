@@ -2,18 +2,18 @@ import { EmulatorApp, type AppOptions } from './app.ts';
 import { checkFaultRule } from './faults/check-fault-rule.ts';
 import { installFaults, type FaultController } from './faults/fault-injector.ts';
 import type { FaultRule } from './faults/fault-rule.ts';
-import { installFixtures, type FixtureController } from './fixtures/install-fixtures.ts';
-import { loadFixtures, type FixtureSource } from './fixtures/load-fixture.ts';
+import { installFixtures, type FixtureController } from './replay/install-fixtures.ts';
+import { loadFixtures, type FixtureSource } from './replay/load-fixture.ts';
 import { HttpTransport, type HttpServerOptions } from './transports/http/http-server.ts';
 import { httpUrlFor } from './transports/http/http-routes.ts';
 
 export { EmulatorApp, type AppOptions } from './app.ts';
 export type { ProviderName, Fidelity, AgentBoxPool } from './providers/provider.ts';
-export type { ResponseViolation } from './spec/response-validator.ts';
+export type { ResponseViolation } from './openapi/response-validator.ts';
 export type { FaultController } from './faults/fault-injector.ts';
 export type { FaultRule } from './faults/fault-rule.ts';
-export type { Fixture } from './fixtures/fixture.ts';
-export type { FixtureController } from './fixtures/install-fixtures.ts';
+export type { Fixture } from './replay/fixture.ts';
+export type { FixtureController } from './replay/install-fixtures.ts';
 
 export interface EmulatorOptions extends AppOptions, HttpServerOptions {
   /** Faults in force from the first request (the CLI's --fault). Default: none. */

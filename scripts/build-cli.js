@@ -149,7 +149,7 @@ export async function ensureCliBuilt() {
 /** Loads every document in specs/ once, so that their validation is remembered. */
 async function validateSpecs() {
   const { tsImport } = await import('tsx/esm/api');
-  const { loadSpec } = await tsImport('../emulator/spec/load-spec.ts', import.meta.url);
+  const { loadSpec } = await tsImport('../emulator/openapi/load-spec.ts', import.meta.url);
   const specsDir = join(ROOT, 'specs');
   for (const name of readdirSync(specsDir).filter((file) => file.endsWith('.yaml'))) {
     // A broken document is the start's to refuse, with its message; the build goes on.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { AgentBoxPool } from '../../emulator/providers/provider.ts';
-import { loadSpec } from '../../emulator/spec/load-spec.ts';
+import { loadSpec } from '../../emulator/openapi/load-spec.ts';
 import type { ContractSuite, Scenario, ScenarioContext } from '../kit/contract-suite.ts';
 import { ScenarioStop, type CallOptions, type SpecClient } from '../kit/spec-client.ts';
 import type { StreamFrame, StreamReader } from '../kit/stream-reader.ts';

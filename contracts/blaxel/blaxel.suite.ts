@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadSpec } from '../../emulator/spec/load-spec.ts';
+import { loadSpec } from '../../emulator/openapi/load-spec.ts';
 import type { ContractSuite, Scenario } from '../kit/contract-suite.ts';
 import type { SpecClient } from '../kit/spec-client.ts';
 import { waitUntil } from '../kit/wait-until.ts';

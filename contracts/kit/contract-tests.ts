@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SPECS_DIR } from '../../emulator/spec/specs-dir.ts';
+import { DEFAULT_SPECS_DIR } from '../../emulator/openapi/specs-dir.ts';
 import type { CheckResult } from './check-results.ts';
 import { runSuite, type ContractSuite, type SuiteReport } from './contract-suite.ts';
 import type { ContractTarget } from './contract-target.ts';

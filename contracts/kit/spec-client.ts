@@ -1,9 +1,9 @@
-import type { LoadedSpec } from '../../emulator/spec/load-spec.ts';
-import { operationsOf, type OperationObject } from '../../emulator/spec/openapi-types.ts';
-import { ResponseValidator } from '../../emulator/spec/response-validator.ts';
+import type { LoadedSpec } from '../../emulator/openapi/load-spec.ts';
+import { operationsOf, type OperationObject } from '../../emulator/openapi/openapi-types.ts';
+import { ResponseValidator } from '../../emulator/openapi/response-validator.ts';
 import type { CheckName, ResultRecorder } from './check-results.ts';
 import type { ContractTarget } from './contract-target.ts';
-import { splitFrames as splitUnits } from '../../emulator/spec/frame-splitter.ts';
+import { splitFrames as splitUnits } from '../../emulator/openapi/frame-splitter.ts';
 import { framingOf, InvalidJson, StreamReader, toStreamFrame, type Framing, type StreamFrame } from './stream-reader.ts';
 
 /** One surface of a provider: a document and the mount that serves it. */

@@ -1,4 +1,4 @@
-import { FrameSplitter, type Framing, type FrameUnit } from '../../emulator/spec/frame-splitter.ts';
+import { FrameSplitter, type Framing, type FrameUnit } from '../../emulator/openapi/frame-splitter.ts';
 
 /** One frame of a streamed answer, decoded by its media type. */
 export interface StreamFrame {
@@ -124,4 +124,4 @@ export class InvalidJson {
   constructor(readonly text: string) {}
 }
 
-export { framingOf, type Framing } from '../../emulator/spec/frame-splitter.ts';
+export { framingOf, type Framing } from '../../emulator/openapi/frame-splitter.ts';

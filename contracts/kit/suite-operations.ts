@@ -1,4 +1,4 @@
-import { operationsOf } from '../../emulator/spec/openapi-types.ts';
+import { operationsOf } from '../../emulator/openapi/openapi-types.ts';
 import type { ContractSuite } from './contract-suite.ts';
 
 /** The operations a suite covers, in document order: the rows of its report. */

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createEmulator, type Emulator } from '../../emulator/index.ts';
-import { DEFAULT_SPECS_DIR } from '../../emulator/spec/specs-dir.ts';
+import { DEFAULT_SPECS_DIR } from '../../emulator/openapi/specs-dir.ts';
 import { blaxelSuite } from '../blaxel/blaxel.suite.ts';
 import { runSuite, type SuiteReport } from './contract-suite.ts';
 import { formatTable } from './report.ts';

@@ -10,7 +10,7 @@
 // Every wait is on an event (a followed line, the end of a follow stream), never a sleep.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { EmuRequest } from '../../emulator/spec/pipeline.ts';
+import type { EmuRequest } from '../../emulator/kernel/exchange.ts';
 import { createEmulator, type BaseUrls, type Emulator } from '../../emulator/index.ts';
 
 type Sdk = typeof import('tensorlake');

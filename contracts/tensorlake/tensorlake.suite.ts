@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadSpec } from '../../emulator/spec/load-spec.ts';
+import { loadSpec } from '../../emulator/openapi/load-spec.ts';
 import type { ContractSuite, Scenario } from '../kit/contract-suite.ts';
 import { ScenarioStop, type SpecClient } from '../kit/spec-client.ts';
 import type { StreamFrame, StreamReader } from '../kit/stream-reader.ts';

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { startRecorder } from '../fixtures/fixture-recorder.ts';
-import { fixtureToYaml } from '../fixtures/fixture-yaml.ts';
-import { knownQuirks } from '../fixtures/known-quirks.ts';
-import { loadFixture } from '../fixtures/load-fixture.ts';
-import { DEFAULT_SPECS_DIR } from '../spec/specs-dir.ts';
+import { startRecorder } from '../replay/fixture-recorder.ts';
+import { fixtureToYaml } from '../replay/fixture-yaml.ts';
+import { knownQuirks } from '../replay/known-quirks.ts';
+import { loadFixture } from '../replay/load-fixture.ts';
+import { DEFAULT_SPECS_DIR } from '../openapi/specs-dir.ts';
 import { parseRecordArgs } from './record-options.ts';
 import { UsageError } from './start-options.ts';
 

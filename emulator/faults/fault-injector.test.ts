@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorApp } from '../app.ts';
-import type { EmuRequest, EmuResponse } from '../spec/pipeline.ts';
+import type { EmuRequest, EmuResponse } from '../kernel/exchange.ts';
 import { installFaults, type FaultController } from './fault-injector.ts';
 
 // The injector on the app alone, no transport: which rules apply to which request, and how

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EmulatorApp, Interceptor } from '../app.ts';
-import type { EmuRequest, EmuResponse, Mount } from '../spec/pipeline.ts';
+import type { Mount } from '../openapi/pipeline.ts';
+import type { EmuRequest, EmuResponse } from '../kernel/exchange.ts';
 import { checkFaultRule } from './check-fault-rule.ts';
 import type { FaultRule } from './fault-rule.ts';
 

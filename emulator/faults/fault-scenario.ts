@@ -5,7 +5,7 @@
 // fetch for as long as it listens.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BlaxelBox, framesAndError, sseEvent, TensorlakeBox, watchStreamRelease, type FaultTarget, type FaultTransport } from './fault-test-kit.ts';
+import { BlaxelBox, framesAndError, sseEvent, TensorlakeBox, watchStreamRelease, type FaultTarget, type FaultTransport } from '../test-support/fault-kit.ts';
 
 export function describeFaults(transport: FaultTransport): void {
   let target: FaultTarget;

@@ -1,4 +1,4 @@
 import { describeFaults } from './fault-scenario.ts';
-import { throughMsw } from './fault-test-kit.ts';
+import { throughMsw } from '../test-support/fault-kit.ts';
 
 describeFaults(throughMsw);

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { loadSpec, type LoadedSpec } from '../spec/load-spec.ts';
-import type { Dialect, Handler, Mount } from '../spec/pipeline.ts';
-import { ResponseValidator } from '../spec/response-validator.ts';
-import { SpecRouter } from '../spec/spec-router.ts';
+import { loadSpec, type LoadedSpec } from '../openapi/load-spec.ts';
+import type { Mount } from '../openapi/pipeline.ts';
+import type { Dialect } from '../kernel/dialect.ts';
+import type { Handler } from '../kernel/exchange.ts';
+import { ResponseValidator } from '../openapi/response-validator.ts';
+import { SpecRouter } from '../openapi/spec-router.ts';
 import type { ProviderName } from './provider.ts';
 
 export interface MountDefinition {

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { FrameBatch } from '../spec/pipeline.ts';
+import type { FrameBatch } from '../kernel/frames.ts';
 
 // The frames of a follow stream are one per output line, and a process writing fast completes
 // hundreds of lines per read. These build the frames of one read's lines as one batch, with the

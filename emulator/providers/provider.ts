@@ -1,5 +1,5 @@
 import type { StdinLimits } from '../core/managed-process.ts';
-import type { Mount } from '../spec/pipeline.ts';
+import type { Mount } from '../openapi/pipeline.ts';
 
 export type ProviderName = 'blaxel' | 'tensorlake' | 'agentbox';
 export const PROVIDER_NAMES: readonly ProviderName[] = ['blaxel', 'tensorlake', 'agentbox'];

@@ -1,4 +1,5 @@
-import type { EmuResponse, Frame, FrameBatch, StreamItem } from '../spec/pipeline.ts';
+import type { EmuResponse } from '../kernel/exchange.ts';
+import type { Frame, FrameBatch, StreamItem } from '../kernel/frames.ts';
 import { jsonLineBatch, type Lines } from './line-frames.ts';
 
 // Small constructors for answers, so handlers read as what they answer rather than how.

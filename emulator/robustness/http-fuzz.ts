@@ -6,8 +6,9 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import type { EmulatorApp } from '../app.ts';
-import type { EmuResponse, Mount } from '../spec/pipeline.ts';
-import type { MatchedOperation } from '../spec/spec-router.ts';
+import type { Mount } from '../openapi/pipeline.ts';
+import type { EmuResponse } from '../kernel/exchange.ts';
+import type { MatchedOperation } from '../openapi/spec-router.ts';
 import { matchRoute } from '../transports/http/http-routes.ts';
 import { describeRequest, renderRequest, type RenderedRequest, type RequestPlan } from './request-arbitraries.ts';
 

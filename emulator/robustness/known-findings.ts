@@ -4,7 +4,7 @@
 // keeps each pinned by a single request; a new one goes here (with its pinning test as
 // `it.fails`) until its fix lands.
 
-import type { ResponseViolation } from '../spec/response-validator.ts';
+import type { ResponseViolation } from '../openapi/response-validator.ts';
 import type { Exchange } from './http-fuzz.ts';
 
 export interface KnownFinding {

@@ -1,6 +1,6 @@
 import { resourceUsage } from 'node:process';
 import { describe, expect, it } from 'vitest';
-import { startTensorlake } from '../providers/tensorlake/test-kit.ts';
+import { startTensorlake } from '../test-support/tensorlake-kit.ts';
 
 // In a file of its own: the test reads this process's peak RSS, which earlier tests would raise.
 

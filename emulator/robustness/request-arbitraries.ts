@@ -4,9 +4,9 @@
 // send them over HTTP and check that every answer is one the document declares.
 
 import fc from 'fast-check';
-import { createSchemaAjv } from '../spec/schema-ajv.ts';
-import { operationsOf, type JsonSchema, type ParameterObject } from '../spec/openapi-types.ts';
-import type { Mount } from '../spec/pipeline.ts';
+import { createSchemaAjv } from '../openapi/schema-ajv.ts';
+import { operationsOf, type JsonSchema, type ParameterObject } from '../openapi/openapi-types.ts';
+import type { Mount } from '../openapi/pipeline.ts';
 
 /** One operation as a generator needs it: where it lives, what it takes, what it may answer. */
 export interface OperationTarget {

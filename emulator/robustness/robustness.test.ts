@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../index.ts';
-import type { ResponseViolation } from '../spec/response-validator.ts';
+import type { ResponseViolation } from '../openapi/response-validator.ts';
 import { describeExchange, runBatch, type Exchange } from './http-fuzz.ts';
 import { KNOWN_FINDINGS, knownFindingOf } from './known-findings.ts';
 import { prefixesOf, PROVIDERS, type FixtureClient } from './providers.ts';

@@ -1,5 +1,5 @@
 import { TooManyProcessesError } from '../../core/process-supervisor.ts';
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import type { AgentBoxContext } from './context.ts';
 import { parseGoDuration } from './go-duration.ts';
 import { mainContainerIndex } from './pools.ts';

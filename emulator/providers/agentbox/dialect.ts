@@ -1,5 +1,5 @@
-import type { Dialect } from '../../spec/pipeline.ts';
-import type { MatchedOperation, ValidationIssue } from '../../spec/spec-router.ts';
+import type { Dialect, OperationMatch } from '../../kernel/dialect.ts';
+import type { ValidationIssue } from '../../kernel/dialect.ts';
 import type { ApiKeyAuth } from './api-key-auth.ts';
 import { failure } from './reply.ts';
 
@@ -23,7 +23,7 @@ export function agentBoxDialect(auth: ApiKeyAuth): Dialect {
  * The server's own words where it has them (`poolName is required`), otherwise what the
  * validator found, said once per parameter or body field.
  */
-export function invalidRequestMessage(match: MatchedOperation, issues: ValidationIssue[], kind: 'malformed' | 'schema'): string {
+export function invalidRequestMessage(match: OperationMatch, issues: ValidationIssue[], kind: 'malformed' | 'schema'): string {
   if (kind === 'malformed') return `invalid request body: ${issues.map((i) => i.message).join('; ')}`;
   for (const issue of issues) {
     if (issue.message === 'the request has no body') return 'invalid request body: a JSON body is required';

@@ -1,6 +1,6 @@
 import { SpawnError } from '../../core/managed-process.ts';
 import { TooManyProcessesError } from '../../core/process-supervisor.ts';
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import type { AgentBoxContext } from './context.ts';
 import { failure, notFoundMessage, reply } from './reply.ts';
 import { runExec } from './run-exec.ts';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { alive, startAgentBox, type AgentBoxTarget } from './test-kit.ts';
+import { alive, startAgentBox, type AgentBoxTarget } from '../../test-support/agentbox-kit.ts';
 
 let t: AgentBoxTarget;
 let observed: AgentBoxTarget;

@@ -1,4 +1,4 @@
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import { snapshotContainerLog } from './container-log.ts';
 import type { AgentBoxContext } from './context.ts';
 import { containerNames, resolveLogTarget } from './log-target.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import { buildMount } from '../build-mount.ts';
 import type { Provider, ProviderOptions } from '../provider.ts';
 import { ApiKeyAuth } from './api-key-auth.ts';

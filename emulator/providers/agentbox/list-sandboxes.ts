@@ -1,4 +1,4 @@
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import type { AgentBoxContext } from './context.ts';
 import { reply } from './reply.ts';
 import { sandboxPhase, sandboxView } from './sandbox-view.ts';

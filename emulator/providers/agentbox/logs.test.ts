@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAgentBox, type AgentBoxTarget } from './test-kit.ts';
+import { startAgentBox, type AgentBoxTarget } from '../../test-support/agentbox-kit.ts';
 
 const POOLS = [
   { name: 'counter', containers: [{ name: 'sandbox', command: 'for i in 1 2 3 4 5; do echo "line $i"; done; echo; echo oops >&2' }] },

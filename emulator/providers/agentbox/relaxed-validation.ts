@@ -1,5 +1,6 @@
-import type { Mount } from '../../spec/pipeline.ts';
-import type { SpecRouter, ValidationIssue } from '../../spec/spec-router.ts';
+import type { Mount } from '../../openapi/pipeline.ts';
+import type { SpecRouter } from '../../openapi/spec-router.ts';
+import type { ValidationIssue } from '../../kernel/dialect.ts';
 import type { AgentBoxQuirk, QuirkCheck } from './quirks.ts';
 
 /** A documented bound the server does not enforce, and the quirk that lets it through. */

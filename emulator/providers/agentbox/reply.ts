@@ -1,4 +1,5 @@
-import type { EmuResponse, Frame } from '../../spec/pipeline.ts';
+import type { EmuResponse } from '../../kernel/exchange.ts';
+import type { Frame } from '../../kernel/frames.ts';
 import { json, stream } from '../respond.ts';
 
 /** The real server stamps every answer with its build; the emulator says what it is instead. */

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { alive, printedPids, startAgentBox, type AgentBoxTarget } from './test-kit.ts';
+import { alive, printedPids, startAgentBox, type AgentBoxTarget } from '../../test-support/agentbox-kit.ts';
 
 const POOLS = [
   { name: 'fails', containers: [{ name: 'sandbox', command: 'echo a; sleep 0.1; echo b >&2; sleep 0.1; echo c; exit 3' }] },

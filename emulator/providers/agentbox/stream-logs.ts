@@ -1,4 +1,5 @@
-import type { Frame, Handler, HandlerContext, StreamItem } from '../../spec/pipeline.ts';
+import type { Frame, StreamItem } from '../../kernel/frames.ts';
+import type { Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { ndjsonFrame, ndjsonLines } from '../respond.ts';
 import { followContainerLog } from './container-log.ts';
 import type { AgentBoxContext } from './context.ts';

@@ -1,6 +1,6 @@
 import type { StdinLimits } from '../../core/managed-process.ts';
 import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
-import type { HandlerContext } from '../../spec/pipeline.ts';
+import type { HandlerContext } from '../../kernel/exchange.ts';
 import type { ProcessEntry } from './process-entry.ts';
 import type { BlaxelQuirk } from './quirks.ts';
 import { newSandboxRecord, type SandboxRecord } from './sandbox-record.ts';

@@ -1,4 +1,4 @@
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import { json } from '../respond.ts';
 import { newSandboxData, type BlaxelContext } from './blaxel-context.ts';
 import { controlError } from './dialect.ts';

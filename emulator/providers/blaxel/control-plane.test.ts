@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pidGone, SandboxClient, startBlaxel, type BlaxelTarget } from './test-kit.ts';
+import { pidGone, SandboxClient, startBlaxel, type BlaxelTarget } from '../../test-support/blaxel-kit.ts';
 
 let target: BlaxelTarget;
 

@@ -1,5 +1,6 @@
-import type { Dialect, EmuResponse } from '../../spec/pipeline.ts';
-import type { MatchedOperation, ValidationIssue } from '../../spec/spec-router.ts';
+import type { Dialect, OperationMatch } from '../../kernel/dialect.ts';
+import type { EmuResponse } from '../../kernel/exchange.ts';
+import type { ValidationIssue } from '../../kernel/dialect.ts';
 import { json } from '../respond.ts';
 import { ginEmpty, ginError, ginText } from './gin-response.ts';
 
@@ -73,7 +74,7 @@ function describeIssues(issues: ValidationIssue[], kind: 'malformed' | 'schema')
 }
 
 /** The first of the wanted statuses the operation declares, so the answer stays in the document. */
-function firstDeclared(match: MatchedOperation, wanted: number[]): number {
+function firstDeclared(match: OperationMatch, wanted: number[]): number {
   const declared = Object.keys(match.operation.responses ?? {});
   return wanted.find((s) => declared.includes(String(s))) ?? wanted[0];
 }

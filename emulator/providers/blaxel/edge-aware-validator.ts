@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
-import { ResponseValidator, type ResponseViolation } from '../../spec/response-validator.ts';
-import { createSchemaAjv } from '../../spec/schema-ajv.ts';
+import { ResponseValidator, type ResponseViolation } from '../../openapi/response-validator.ts';
+import { createSchemaAjv } from '../../openapi/schema-ajv.ts';
 
 /**
  * The response validator of the sandbox mount, plus one rule: the edge gateway's 401 `{error}`

@@ -1,5 +1,5 @@
 import type { StreamName } from '../../core/output-log.ts';
-import type { Frame } from '../../spec/pipeline.ts';
+import type { Frame } from '../../kernel/frames.ts';
 import { ndjsonFrame } from '../respond.ts';
 import type { ProcessEntry } from './process-entry.ts';
 import { processEvents } from './process-events.ts';

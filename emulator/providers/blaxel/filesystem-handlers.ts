@@ -1,6 +1,7 @@
 import { chmod } from 'node:fs/promises';
 import { SandboxFileError, type SandboxFiles } from '../../core/sandbox-files.ts';
-import type { EmuResponse, Frame, Handler, HandlerContext } from '../../spec/pipeline.ts';
+import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
+import type { Frame } from '../../kernel/frames.ts';
 import { formBoundary, formParts, MultipartError } from '../multipart-form.ts';
 import { sandboxFor, type BlaxelContext } from './blaxel-context.ts';
 import { filesOf, formatPath, goFileError, OUTSIDE_ROOT, parseOctal, printable } from './file-access.ts';

@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBlaxel, TextStream, type BlaxelTarget, type SandboxClient } from './test-kit.ts';
+import { startBlaxel, TextStream, type BlaxelTarget, type SandboxClient } from '../../test-support/blaxel-kit.ts';
 
 // The filesystem routes on real files in the sandbox's folder (its "/"), over HTTP, every
 // answer checked against specs/blaxel.yaml in strict mode.
@@ -334,11 +334,19 @@ describe('watch', () => {
   it('ends when the watched directory itself is removed, naming only what was in it', async () => {
     await put('/rmw/a.txt', { content: 'a' });
     const stream = new TextStream(await box.fetch(`/watch/filesystem/${encodeURIComponent('/rmw')}`));
+    // The watch is live once it reports a change: only then is the removal sure to be seen.
+    await put('/rmw/b.txt', { content: 'b' });
+    const before = await stream.until((t) => t.includes('"name":"b.txt"'));
     expect((await box.fetch(`${enc('/rmw')}?recursive=true`, { method: 'DELETE' })).status).toBe(200);
-    const text = await stream.rest();
+    const after = (await stream.rest()).slice(before.length);
     expect(stream.ended).toBe(true);
     // inotify also reports the directory's own removal by its name: never a phantom /rmw/rmw.
-    expect(text.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ op: 'REMOVE', name: 'a.txt', path: '/rmw', error: null }]);
+    const events = after.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.filter((e) => e.name === 'rmw' || e.path !== '/rmw')).toEqual([]);
+    expect(events.filter((e) => e.op === 'REMOVE').sort((x, y) => x.name.localeCompare(y.name))).toEqual([
+      { op: 'REMOVE', name: 'a.txt', path: '/rmw', error: null },
+      { op: 'REMOVE', name: 'b.txt', path: '/rmw', error: null },
+    ]);
   });
 
   it('ends when the sandbox is deleted', async () => {

@@ -1,4 +1,5 @@
-import type { EmuResponse, Frame } from '../../spec/pipeline.ts';
+import type { EmuResponse } from '../../kernel/exchange.ts';
+import type { Frame } from '../../kernel/frames.ts';
 import { empty, json, stream, text } from '../respond.ts';
 
 /**

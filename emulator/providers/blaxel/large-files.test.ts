@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBlaxel, type BlaxelTarget } from './test-kit.ts';
+import { startBlaxel, type BlaxelTarget } from '../../test-support/blaxel-kit.ts';
 
 // Large files go through the emulator as streams: a 512 MiB upload (one multipart part, the body
 // streamed to disk as it arrives), its assembly and its download never hold the file in memory.

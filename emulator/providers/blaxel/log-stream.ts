@@ -1,6 +1,6 @@
 import { LineSplitter, type LineBatch } from '../../core/line-splitter.ts';
 import type { StreamName } from '../../core/output-log.ts';
-import type { Frame, FrameBatch, StreamItem } from '../../spec/pipeline.ts';
+import type { Frame, FrameBatch, StreamItem } from '../../kernel/frames.ts';
 import { textLineBatch } from '../line-frames.ts';
 import type { ProcessEntry } from './process-entry.ts';
 import { processEvents } from './process-events.ts';

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SandboxFileError } from '../../core/sandbox-files.ts';
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import { formBoundary, formParts, MultipartError } from '../multipart-form.ts';
 import { sandboxFor, type BlaxelContext, type BlaxelSandbox } from './blaxel-context.ts';
 import { filesOf, formatPath, goFileError, OUTSIDE_ROOT, parseOctal } from './file-access.ts';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TRUNCATION_MARKER } from './output-text.ts';
-import { eventually, pidGone, startBlaxel, type BlaxelTarget, type SandboxClient } from './test-kit.ts';
+import { eventually, pidGone, startBlaxel, type BlaxelTarget, type SandboxClient } from '../../test-support/blaxel-kit.ts';
 
 let target: BlaxelTarget;
 let box: SandboxClient;

@@ -1,4 +1,4 @@
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import { sandboxFor, type BlaxelContext } from './blaxel-context.ts';
 import { findProcess } from './find-process.ts';
 import { ginError, ginJson, ginStream, ginText } from './gin-response.ts';

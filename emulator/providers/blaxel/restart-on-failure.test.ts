@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restartBanner } from './process-entry.ts';
-import { eventually, pidGone, startBlaxel, TextStream, type BlaxelTarget, type SandboxClient } from './test-kit.ts';
+import { eventually, pidGone, startBlaxel, TextStream, type BlaxelTarget, type SandboxClient } from '../../test-support/blaxel-kit.ts';
 
 // restartOnFailure acted on for real: each run is a new child (its own pid), started again
 // after the server's 1 s pause, so these tests take a second per restart.

@@ -4,7 +4,7 @@ import { randomAlphanumeric } from '../../core/ids.ts';
 import { SpawnError, type StartSpec } from '../../core/managed-process.ts';
 import { SandboxFileError } from '../../core/sandbox-files.ts';
 import { TooManyProcessesError } from '../../core/process-supervisor.ts';
-import type { EmuResponse, Handler, HandlerContext } from '../../spec/pipeline.ts';
+import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { sandboxFor, type BlaxelContext, type BlaxelSandbox } from './blaxel-context.ts';
 import { MISSING_COMMAND } from './dialect.ts';
 import { execStreamError, execStreamFrames } from './exec-stream.ts';

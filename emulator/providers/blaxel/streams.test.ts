@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBlaxel, TextStream, type BlaxelTarget, type SandboxClient } from './test-kit.ts';
+import { startBlaxel, TextStream, type BlaxelTarget, type SandboxClient } from '../../test-support/blaxel-kit.ts';
 
 let target: BlaxelTarget;
 let box: SandboxClient;

@@ -1,7 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { SandboxFileError } from '../../core/sandbox-files.ts';
-import type { Frame, Handler } from '../../spec/pipeline.ts';
+import type { Frame } from '../../kernel/frames.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import { sandboxFor, type BlaxelContext, type BlaxelSandbox } from './blaxel-context.ts';
 import { filesOf, formatPath, goFileError } from './file-access.ts';
 import { childPath } from './file-view.ts';
@@ -132,8 +134,9 @@ async function* events(options: WatchOptions): AsyncGenerator<Frame> {
  */
 async function fileEvent(options: WatchOptions, type: string, relative: string): Promise<FileEvent | 'gone' | undefined> {
   // The watched directory itself removed or moved (a sandbox delete moves its folder aside):
-  // inotify names the directory, which would show the host folder's name. The stream ends.
-  if (type === 'rename' && !(await exists(options.host))) return 'gone';
+  // inotify reports it by the directory's own name, which is no entry of it (and would show the
+  // host folder's name for /). The stream ends; the entries' removals before it were sent.
+  if (type === 'rename' && relative === basename(options.host) && !(await exists(options.host))) return 'gone';
   const full = childPath(options.dir, relative);
   if (options.ignore.some((pattern) => full.includes(pattern))) return undefined;
   // The emulator's own temporary file of a write in progress (renamed into place when whole):

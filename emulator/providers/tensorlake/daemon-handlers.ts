@@ -1,4 +1,4 @@
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import { json } from '../respond.ts';
 import { runtimeSandbox, type TensorlakeState } from './tensorlake-state.ts';
 

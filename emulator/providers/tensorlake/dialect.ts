@@ -1,5 +1,5 @@
-import type { Dialect } from '../../spec/pipeline.ts';
-import type { MatchedOperation, ValidationIssue } from '../../spec/spec-router.ts';
+import type { Dialect, OperationMatch } from '../../kernel/dialect.ts';
+import type { ValidationIssue } from '../../kernel/dialect.ts';
 import { errorResponse } from './error-response.ts';
 
 /**
@@ -40,7 +40,7 @@ export function tensorlakeDialect(surface: 'runtime' | 'lifecycle'): Dialect {
   };
 }
 
-function declares(match: MatchedOperation, status: number): boolean {
+function declares(match: OperationMatch, status: number): boolean {
   return String(status) in (match.operation.responses ?? {});
 }
 

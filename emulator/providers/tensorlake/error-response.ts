@@ -1,4 +1,4 @@
-import type { EmuResponse } from '../../spec/pipeline.ts';
+import type { EmuResponse } from '../../kernel/exchange.ts';
 import { json } from '../respond.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { SandboxFileError, SandboxFiles } from '../../core/sandbox-files.ts';
-import type { EmuResponse } from '../../spec/pipeline.ts';
+import type { EmuResponse } from '../../kernel/exchange.ts';
 import { errorResponse } from './error-response.ts';
 import type { TensorlakeSandbox } from './tensorlake-state.ts';
 

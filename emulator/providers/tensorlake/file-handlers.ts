@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_FILE_BYTES } from '../../core/sandbox-files.ts';
 import type { Readable } from 'node:stream';
-import type { Frame, Handler, HandlerContext } from '../../spec/pipeline.ts';
+import type { Frame } from '../../kernel/frames.ts';
+import type { Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { empty, json, stream } from '../respond.ts';
 import { errorResponse } from './error-response.ts';
 import { fileErrorResponse, filesOf, traversalRefusal } from './file-access.ts';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
-import { eventually, SandboxClient, startTensorlake, type TensorlakeTarget } from './test-kit.ts';
+import { eventually, SandboxClient, startTensorlake, type TensorlakeTarget } from '../../test-support/tensorlake-kit.ts';
 
 // The runtime API's files, over HTTP, on real files in the sandbox's folder; every answer
 // validated against specs/tensorlake.yaml in strict mode (a violation would be a 500 and a

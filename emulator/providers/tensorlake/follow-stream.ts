@@ -1,7 +1,7 @@
 import type { LineBatch } from '../../core/line-splitter.ts';
 import type { ManagedProcess } from '../../core/managed-process.ts';
 import type { StreamName } from '../../core/output-log.ts';
-import type { Frame, FrameBatch, StreamItem } from '../../spec/pipeline.ts';
+import type { Frame, FrameBatch, StreamItem } from '../../kernel/frames.ts';
 import { sseFrame, sseLines } from '../respond.ts';
 import { outputFrames } from './output-frames.ts';
 

@@ -1,4 +1,4 @@
-import type { EmuResponse, HandlerContext } from '../../spec/pipeline.ts';
+import type { EmuResponse, HandlerContext } from '../../kernel/exchange.ts';
 import { errorResponse } from './error-response.ts';
 
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\s*(;|$)/i;

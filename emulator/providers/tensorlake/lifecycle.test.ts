@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { alive, eventually, SandboxClient, startTensorlake, type TensorlakeTarget } from './test-kit.ts';
+import { alive, eventually, SandboxClient, startTensorlake, type TensorlakeTarget } from '../../test-support/tensorlake-kit.ts';
 
 // The lifecycle subset the SDKs call on a localhost API URL, and its link to the runtime API.
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alive, eventually, startTensorlake } from './test-kit.ts';
+import { alive, eventually, startTensorlake } from '../../test-support/tensorlake-kit.ts';
 
 // Each test here needs an emulator of its own: a small output cap, a token, or a close.
 

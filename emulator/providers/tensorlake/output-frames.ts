@@ -1,7 +1,7 @@
 import { LineSplitter, type LineBatch } from '../../core/line-splitter.ts';
 import type { ManagedProcess } from '../../core/managed-process.ts';
 import type { StreamName } from '../../core/output-log.ts';
-import type { FrameBatch, StreamItem } from '../../spec/pipeline.ts';
+import type { FrameBatch, StreamItem } from '../../kernel/frames.ts';
 import { sseComment } from '../respond.ts';
 import { IDLE, withKeepAlive } from './keep-alive.ts';
 

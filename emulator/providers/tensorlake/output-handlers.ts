@@ -1,7 +1,7 @@
 import { splitLines } from '../../core/line-splitter.ts';
 import type { ManagedProcess } from '../../core/managed-process.ts';
 import type { StreamName } from '../../core/output-log.ts';
-import type { EmuResponse, Handler, HandlerContext } from '../../spec/pipeline.ts';
+import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { droppedHeader } from '../dropped-output.ts';
 import { json, stream } from '../respond.ts';
 import { processNotFound } from './error-response.ts';

@@ -1,5 +1,5 @@
 import { randomAlphanumeric } from '../../core/ids.ts';
-import type { Handler, HandlerContext } from '../../spec/pipeline.ts';
+import type { Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { json } from '../respond.ts';
 import { errorResponse } from './error-response.ts';
 import { toCreateSandboxResponse } from './sandbox-info.ts';

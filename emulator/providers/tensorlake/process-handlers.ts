@@ -1,6 +1,6 @@
 import { signalName, StdinFullError } from '../../core/managed-process.ts';
 import { timerDelay } from '../../core/timer-delay.ts';
-import type { Handler } from '../../spec/pipeline.ts';
+import type { Handler } from '../../kernel/exchange.ts';
 import { empty, json, stream } from '../respond.ts';
 import { errorResponse } from './error-response.ts';
 import { unsupportedMediaType } from './json-content-type.ts';

@@ -1,5 +1,5 @@
 import type { ManagedProcess } from '../../core/managed-process.ts';
-import type { EmuResponse, HandlerContext } from '../../spec/pipeline.ts';
+import type { EmuResponse, HandlerContext } from '../../kernel/exchange.ts';
 import { processNotFound } from './error-response.ts';
 import { findProcess, parseProcessRef, type ProcessRef } from './process-ref.ts';
 import { runtimeSandbox, type TensorlakeSandbox, type TensorlakeState } from './tensorlake-state.ts';

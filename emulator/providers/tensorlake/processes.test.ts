@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { alive, eventually, startTensorlake, type TensorlakeTarget } from './test-kit.ts';
+import { alive, eventually, startTensorlake, type TensorlakeTarget } from '../../test-support/tensorlake-kit.ts';
 
 // The process operations of the runtime API, over real HTTP with real processes. Every answer
 // is validated against specs/tensorlake.yaml by the emulator itself (strict mode); afterEach

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTensorlake, type TensorlakeTarget } from './test-kit.ts';
+import { startTensorlake, type TensorlakeTarget } from '../../test-support/tensorlake-kit.ts';
 
 // `observed` fidelity: the old daemon's departures from the document, each a named quirk. The
 // answers still validate against the document (the quirks chosen are the ones it allows).

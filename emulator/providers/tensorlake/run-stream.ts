@@ -1,6 +1,6 @@
 import type { LineBatch } from '../../core/line-splitter.ts';
 import { signalNumber, type ManagedProcess } from '../../core/managed-process.ts';
-import type { StreamItem } from '../../spec/pipeline.ts';
+import type { StreamItem } from '../../kernel/frames.ts';
 import { sseFrame, sseLines } from '../respond.ts';
 import { outputFrames } from './output-frames.ts';
 

@@ -1,4 +1,4 @@
-import type { HandlerContext } from '../../spec/pipeline.ts';
+import type { HandlerContext } from '../../kernel/exchange.ts';
 import type { TensorlakeSandbox } from './tensorlake-state.ts';
 
 /**

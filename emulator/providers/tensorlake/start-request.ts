@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { SpawnError, type ManagedProcess, type StartSpec } from '../../core/managed-process.ts';
 import { TooManyProcessesError } from '../../core/process-supervisor.ts';
-import type { EmuResponse } from '../../spec/pipeline.ts';
+import type { EmuResponse } from '../../kernel/exchange.ts';
 import { errorResponse } from './error-response.ts';
 import type { TensorlakeSandbox, TensorlakeState } from './tensorlake-state.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTensorlake, SseReader, type TensorlakeTarget } from './test-kit.ts';
+import { startTensorlake, SseReader, type TensorlakeTarget } from '../../test-support/tensorlake-kit.ts';
 
 // Follow and run streams, read event by event while the process still runs.
 

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EmulatorApp } from '../../app.ts';
-import { framesIn, headOf, type EmuRequest, type EmuResponse } from '../../spec/pipeline.ts';
+import { framesIn, headOf } from '../../kernel/frames.ts';
+import { type EmuRequest, type EmuResponse } from '../../kernel/exchange.ts';
 import { DROPPED_HEADER } from '../../providers/dropped-output.ts';
 import { isLargeAnswer, jsonByteLength, jsonChunks } from '../json-chunks.ts';
 import { checkBrowserAccess, corsHeaders, type BrowserGuardOptions } from './browser-guard.ts';

@@ -1,6 +1,7 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import type { EmulatorApp } from '../../app.ts';
-import { framesIn, headOf, type EmuResponse } from '../../spec/pipeline.ts';
+import { framesIn, headOf } from '../../kernel/frames.ts';
+import { type EmuResponse } from '../../kernel/exchange.ts';
 import { matchMswUrl, mswUrlFor, type MswLayout } from './msw-hosts.ts';
 import { isLargeAnswer, jsonChunks } from '../json-chunks.ts';
 

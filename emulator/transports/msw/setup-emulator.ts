@@ -1,8 +1,8 @@
 import { setupServer, type SetupServer } from 'msw/node';
 import { EmulatorApp, type AppOptions } from '../../app.ts';
 import { installFaults, type FaultController } from '../../faults/fault-injector.ts';
-import { installFixtures, type FixtureController } from '../../fixtures/install-fixtures.ts';
-import { loadFixtures, type FixtureSource } from '../../fixtures/load-fixture.ts';
+import { installFixtures, type FixtureController } from '../../replay/install-fixtures.ts';
+import { loadFixtures, type FixtureSource } from '../../replay/load-fixture.ts';
 import { createMswHandlers } from './msw-handlers.ts';
 import { DEFAULT_MSW_LAYOUT, mswUrlFor, type MswLayout } from './msw-hosts.ts';
 

@@ -4,10 +4,11 @@
 
 import type { EmulatorApp } from '../app.ts';
 import { createEmulator } from '../index.ts';
-import type { EmuResponse, StreamItem } from '../spec/pipeline.ts';
-import { FrameReader } from '../test-support/stream-readers.ts';
+import type { EmuResponse } from '../kernel/exchange.ts';
+import type { StreamItem } from '../kernel/frames.ts';
+import { FrameReader } from './stream-readers.ts';
 import { setupEmulator } from '../transports/msw/setup-emulator.ts';
-import type { FaultController } from './fault-injector.ts';
+import type { FaultController } from '../faults/fault-injector.ts';
 
 export interface FaultTransport {
   name: string;

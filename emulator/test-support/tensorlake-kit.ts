@@ -2,11 +2,11 @@
 // that hands over events one by one as they arrive, so a test can assert on a line while the
 // process that wrote it still runs.
 
-import { randomAlphanumeric } from '../../core/ids.ts';
-import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
-import { HttpTestClient } from '../../test-support/http-test-client.ts';
-import { FrameReader } from '../../test-support/stream-readers.ts';
-import type { ProcessInfo } from './process-info.ts';
+import { randomAlphanumeric } from '../core/ids.ts';
+import { createEmulator, type Emulator, type EmulatorOptions } from '../index.ts';
+import { HttpTestClient } from './http-test-client.ts';
+import { FrameReader } from './stream-readers.ts';
+import type { ProcessInfo } from '../providers/tensorlake/process-info.ts';
 
 export interface TensorlakeTarget {
   emulator: Emulator;
@@ -141,4 +141,4 @@ function parseEvent(block: string): SseEvent {
   return event;
 }
 
-export { alive, eventually } from '../../test-support/process-alive.ts';
+export { alive, eventually } from './process-alive.ts';

@@ -2,11 +2,11 @@
 // a stream reader that hands over text as it arrives, so a test can assert on a line while the
 // process that wrote it still runs.
 
-import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
-import type { ProcessResponse } from './process-view.ts';
-import { HttpTestClient } from '../../test-support/http-test-client.ts';
-import { alive, eventually } from '../../test-support/process-alive.ts';
-import { BodyText } from '../../test-support/stream-readers.ts';
+import { createEmulator, type Emulator, type EmulatorOptions } from '../index.ts';
+import type { ProcessResponse } from '../providers/blaxel/process-view.ts';
+import { HttpTestClient } from './http-test-client.ts';
+import { alive, eventually } from './process-alive.ts';
+import { BodyText } from './stream-readers.ts';
 
 export interface BlaxelTarget {
   emulator: Emulator;

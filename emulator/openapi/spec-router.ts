@@ -1,3 +1,4 @@
+import type { OperationMatch, ValidationIssue } from '../kernel/dialect.ts';
 import { OpenAPIBackend, type Document, type Operation } from 'openapi-backend';
 import type { Ajv } from 'ajv';
 import type { LoadedSpec } from './load-spec.ts';
@@ -15,26 +16,15 @@ export interface SpecRequest {
   body?: unknown;
 }
 
-export interface MatchedOperation {
-  operationId: string;
-  method: string;
-  /** The path template, e.g. `/process/{identifier}`. */
-  path: string;
+/** The operation a request reached, with the OpenAPI layer's view of it. */
+export interface MatchedOperation extends OperationMatch {
   operation: OperationObject;
-  /** Path parameters as they appear in the URL (decoded, not coerced). */
-  params: Record<string, string>;
 }
 
 export type RouteResult =
   | { kind: 'matched'; match: MatchedOperation }
   | { kind: 'not-found' }
   | { kind: 'method-not-allowed'; allowed: string[] };
-
-export interface ValidationIssue {
-  /** Where the fault is: `body.command`, `query.lines`, `path.pid`, `header.content-type`. */
-  location: string;
-  message: string;
-}
 
 export interface SpecRouterOptions {
   /** Keeps only the paths a mount serves, when one document holds several surfaces. */

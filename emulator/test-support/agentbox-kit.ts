@@ -2,9 +2,9 @@
 // that hands over lines one by one as they arrive, so a test can assert on a log line while the
 // container that wrote it still runs.
 
-import { createEmulator, type Emulator, type EmulatorOptions } from '../../index.ts';
-import { HttpTestClient } from '../../test-support/http-test-client.ts';
-import { FrameReader } from '../../test-support/stream-readers.ts';
+import { createEmulator, type Emulator, type EmulatorOptions } from '../index.ts';
+import { HttpTestClient } from './http-test-client.ts';
+import { FrameReader } from './stream-readers.ts';
 
 export interface AgentBoxTarget {
   emulator: Emulator;
@@ -127,7 +127,7 @@ export class NdjsonReader {
   }
 }
 
-export { alive } from '../../test-support/process-alive.ts';
+export { alive } from './process-alive.ts';
 
 /** `name=123` lines a container printed, as numbers by name. */
 export function printedPids(lines: string[]): Record<string, number> {

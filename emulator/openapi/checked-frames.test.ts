@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorApp } from '../app.ts';
 import { jsonLineBatch } from '../providers/line-frames.ts';
 import { stream } from '../providers/respond.ts';
-import { framesIn, headOf, type EmuRequest, type StreamItem } from './pipeline.ts';
+import { framesIn, headOf, type StreamItem } from '../kernel/frames.ts';
+import { type EmuRequest } from '../kernel/exchange.ts';
 import type { ResponseViolation } from './response-validator.ts';
 
 // The pipeline checks every frame of a batch against the stream's frame schema, as it checks

@@ -1,0 +1,32 @@
+import type { EmuResponse } from './exchange.ts';
+
+/**
+ * The operation a request reached, as a dialect needs it: the router's match, seen without the
+ * OpenAPI layer's own types (the router's MatchedOperation is one of these).
+ */
+export interface OperationMatch {
+  operationId: string;
+  method: string;
+  /** The path template, e.g. `/process/{identifier}`. */
+  path: string;
+  /** Path parameters as they appear in the URL (decoded, not coerced). */
+  params: Record<string, string>;
+  /** The operation's declared answers, by status ('200', '4XX', 'default'). */
+  operation: { responses?: Record<string, unknown> };
+}
+
+export interface ValidationIssue {
+  /** Where the fault is: `body.command`, `query.lines`, `path.pid`, `header.content-type`. */
+  location: string;
+  message: string;
+}
+
+/** How a provider words the answers the pipeline itself gives, before or around its handlers. */
+export interface Dialect {
+  notFound(method: string, path: string): EmuResponse;
+  methodNotAllowed(method: string, path: string, allowed: string[]): EmuResponse;
+  /** kind: the body is not JSON at all, or it is JSON that the schema refuses. */
+  invalidRequest(match: OperationMatch, issues: ValidationIssue[], kind: 'malformed' | 'schema'): EmuResponse;
+  unauthorized(match: OperationMatch): EmuResponse;
+  internalError(match: OperationMatch | undefined, message: string): EmuResponse;
+}
