@@ -8,6 +8,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one worker on a 2-core CI machine,
+    // which ran the files one after another (323 s). The tests mostly wait on child processes,
+    // so two workers share two cores well (140 s, same results).
+    maxWorkers: 2,
     // Brings up a Docker engine and the emulator's image once, for the container target.
     globalSetup: ['contracts/kit/global-setup.ts'],
   },
