@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { availableParallelism } from 'node:os';
 
 export default defineConfig({
   test: {
@@ -11,7 +12,7 @@ export default defineConfig({
     // vitest's default is one worker fewer than the cores: one worker on a 2-core CI machine,
     // which ran the files one after another (323 s). The tests mostly wait on child processes,
     // so two workers share two cores well (140 s, same results).
-    maxWorkers: 2,
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Brings up a Docker engine and the emulator's image once, for the container target.
     globalSetup: ['contracts/kit/global-setup.ts'],
   },
