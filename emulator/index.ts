@@ -1,9 +1,7 @@
-import { EmulatorApp, type AppOptions } from './app.ts';
-import { checkFaultRule } from './faults/check-fault-rule.ts';
-import { installFaults, type FaultController } from './faults/fault-injector.ts';
-import type { FaultRule } from './faults/fault-rule.ts';
-import { installFixtures, type FixtureController } from './replay/install-fixtures.ts';
-import { loadFixtures, type FixtureSource } from './replay/load-fixture.ts';
+import type { EmulatorApp } from './app.ts';
+import { assembleEmulator, type AssembleOptions } from './assemble.ts';
+import type { FaultController } from './faults/fault-injector.ts';
+import type { FixtureController } from './replay/install-fixtures.ts';
 import { HttpTransport, type HttpServerOptions } from './transports/http/http-server.ts';
 import { httpUrlFor } from './transports/http/http-routes.ts';
 
@@ -15,15 +13,9 @@ export type { FaultRule } from './faults/fault-rule.ts';
 export type { Fixture } from './replay/fixture.ts';
 export type { FixtureController } from './replay/install-fixtures.ts';
 
-export interface EmulatorOptions extends AppOptions, HttpServerOptions {
-  /** Faults in force from the first request (the CLI's --fault). Default: none. */
-  faults?: readonly FaultRule[];
-  /**
-   * Recorded fixtures to replay (objects, files, or folders of *.yaml): a request a fixture
-   * recorded gets the recorded answer, every other one goes to the emulator. Default: none.
-   */
-  fixtures?: readonly FixtureSource[];
-}
+export { assembleEmulator, type AssembleOptions, type AssembledEmulator } from './assemble.ts';
+
+export interface EmulatorOptions extends AssembleOptions, HttpServerOptions {}
 
 /** Base URLs to aim each provider's SDK or curl at, once the emulator listens. */
 export interface BaseUrls {
@@ -39,6 +31,11 @@ export interface Emulator {
   readonly faults: FaultController;
   /** The fixtures being replayed (none unless `fixtures` was given). */
   readonly fixtures: FixtureController;
+  /**
+   * Between tests: ends every process, forgets every sandbox, puts the faults back to those of
+   * the options and replays every fixture from its first answer. The server keeps listening.
+   */
+  reset(): Promise<void>;
   /** Starts the HTTP server; resolves with the base URLs. */
   listen(): Promise<BaseUrls>;
   readonly urls: BaseUrls;
@@ -55,13 +52,7 @@ export interface Emulator {
  *   await emulator.close();
  */
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  // Checked before the app starts processes and makes its temp root, so a bad rule leaks nothing.
-  for (const rule of options.faults ?? []) checkFaultRule(rule);
-  // Loaded first for the same reason: a broken fixture is refused before anything starts.
-  const loaded = await loadFixtures(options.fixtures ?? [], { specsDir: options.specsDir });
-  const app = await EmulatorApp.create(options);
-  const faults = installFaults(app, options.faults);
-  const fixtures = installFixtures(app, loaded, faults);
+  const { app, faults, fixtures, reset, close } = await assembleEmulator(options);
   const transport = new HttpTransport(app, options);
   let urls: BaseUrls | undefined;
   let closing: Promise<void> | undefined;
@@ -74,6 +65,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       urls = baseUrls(origin);
       return urls;
     },
+    reset,
     get urls() {
       if (!urls) throw new Error('Failed to give base URLs: the emulator is not listening yet. Call listen() first.');
       return urls;
@@ -81,7 +73,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     close() {
       closing ??= (async () => {
         // Processes first: ending them ends their streams, so the server can close cleanly.
-        await app.close();
+        await close();
         await transport.close();
       })();
       return closing;

@@ -1,30 +1,28 @@
 import { setupServer, type SetupServer } from 'msw/node';
-import { EmulatorApp, type AppOptions } from '../../app.ts';
-import { installFaults, type FaultController } from '../../faults/fault-injector.ts';
-import { installFixtures, type FixtureController } from '../../replay/install-fixtures.ts';
-import { loadFixtures, type FixtureSource } from '../../replay/load-fixture.ts';
+import type { EmulatorApp } from '../../app.ts';
+import { assembleEmulator, type AssembledEmulator, type AssembleOptions } from '../../assemble.ts';
+import type { FaultController } from '../../faults/fault-injector.ts';
+import type { FixtureController } from '../../replay/install-fixtures.ts';
 import { createMswHandlers } from './msw-handlers.ts';
 import { DEFAULT_MSW_LAYOUT, mswUrlFor, type MswLayout } from './msw-hosts.ts';
 
-export interface SetupEmulatorOptions extends AppOptions, Partial<MswLayout> {
+/** What the emulator is made of (providers, fidelity, faults, fixtures), and where msw answers. */
+export interface SetupEmulatorOptions extends AssembleOptions, Partial<MswLayout> {
   /**
    * What msw does with requests to hosts that are no provider's. Default 'bypass': the
    * emulator only claims the providers' hosts (those never reach the network).
    */
   onUnhandledRequest?: 'bypass' | 'warn' | 'error';
-  /**
-   * Recorded fixtures to replay (objects, files, or folders of *.yaml): a request a fixture
-   * recorded gets the recorded answer, every other one goes to the emulator. Default: none.
-   */
-  fixtures?: readonly FixtureSource[];
 }
 
 export interface InProcessEmulator {
   /** The app behind the handlers, e.g. `emulator.app.violations`. Set once started. */
   readonly app: EmulatorApp;
   readonly server: SetupServer;
-  /** Injected faults (see createEmulator); reset() removes them. Set once started. */
+  /** Injected faults (see createEmulator); reset() puts them back to those of the options. Set once started. */
   readonly faults: FaultController;
+  /** The fixtures being replayed (none unless `fixtures` was given). Set once started. */
+  readonly fixtures: FixtureController;
   /** The real hosts the emulator answers on, for code that needs them spelled out. */
   readonly urls: {
     blaxel: { control: string; sandbox(name: string): string };
@@ -60,17 +58,20 @@ export function setupEmulator(options: SetupEmulatorOptions = {}): InProcessEmul
     process.env.BL_DISABLE_H2 ??= 'true';
   }
   const server = setupServer();
-  let app: EmulatorApp | undefined;
-  let faults: FaultController | undefined;
-  let fixtures: FixtureController | undefined;
+  let assembled: AssembledEmulator | undefined;
+  const started = (what: string) => {
+    if (!assembled) throw new Error(`Failed to reach the ${what}: the emulator is not started. Call start() first.`);
+    return assembled;
+  };
   return {
-    get app() {
-      if (!app) throw new Error('Failed to reach the emulator: it is not started. Call start() first.');
-      return app;
+    get app(): EmulatorApp {
+      return started('emulator').app;
     },
-    get faults() {
-      if (!faults) throw new Error('Failed to reach the faults: the emulator is not started. Call start() first.');
-      return faults;
+    get faults(): FaultController {
+      return started('faults').faults;
+    },
+    get fixtures(): FixtureController {
+      return started('fixtures').fixtures;
     },
     server,
     urls: {
@@ -79,29 +80,17 @@ export function setupEmulator(options: SetupEmulatorOptions = {}): InProcessEmul
       agentbox: { endpoint: mswUrlFor('agentbox', {}, layout) },
     },
     async start() {
-      if (!app) {
-        // Loaded first, so a broken fixture is refused before anything starts.
-        const loaded = await loadFixtures(options.fixtures ?? [], { specsDir: options.specsDir });
-        app = await EmulatorApp.create(options);
-        faults = installFaults(app);
-        fixtures = installFixtures(app, loaded, faults);
-      }
-      server.use(...createMswHandlers(app, layout));
+      assembled ??= await assembleEmulator(options);
+      server.use(...createMswHandlers(assembled.app, layout));
       server.listen({ onUnhandledRequest: options.onUnhandledRequest ?? 'bypass' });
     },
     async reset() {
-      // A fault left over from one test would break the next one in a way hard to trace.
-      faults?.clear();
-      await app?.reset();
-      // Each test replays the fixtures from their first answer, with their own faults.
-      fixtures?.reset();
+      await assembled?.reset();
     },
     async close() {
       server.close();
-      await app?.close();
-      app = undefined;
-      faults = undefined;
-      fixtures = undefined;
+      await assembled?.close();
+      assembled = undefined;
     },
   };
 }
