@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { startRecorder } from '../replay/fixture-recorder.ts';
+import { startRecorder } from '../transports/http/recording-proxy.ts';
 import { fixtureToYaml } from '../replay/fixture-yaml.ts';
 import { knownQuirks } from '../replay/known-quirks.ts';
 import { loadFixture } from '../replay/load-fixture.ts';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { RecorderOptions } from '../replay/fixture-recorder.ts';
+import type { RecorderOptions } from '../transports/http/recording-proxy.ts';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.ts';
 import { UsageError } from './start-options.ts';
 
