@@ -5,7 +5,7 @@ import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange
 import { droppedHeader } from '../dropped-output.ts';
 import { json, stream } from '../respond.ts';
 import { processNotFound } from './error-response.ts';
-import { followFrames, onlyEof } from './follow-stream.ts';
+import { followFrames, onlyEof } from './sse-streams.ts';
 import { lookupProcess } from './process-lookup.ts';
 import { isInt32 } from './process-ref.ts';
 import type { TensorlakeState } from './tensorlake-state.ts';

@@ -6,7 +6,7 @@ import { errorResponse } from './error-response.ts';
 import { unsupportedMediaType } from './json-content-type.ts';
 import { withProcess } from './process-lookup.ts';
 import { toProcessInfo } from './process-info.ts';
-import { runFrames } from './run-stream.ts';
+import { runFrames } from './sse-streams.ts';
 import { startProcess, type ProcessRequest } from './start-request.ts';
 import { runtimeSandbox, type TensorlakeState } from './tensorlake-state.ts';
 
