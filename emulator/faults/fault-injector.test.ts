@@ -4,7 +4,7 @@ import type { EmuRequest, EmuResponse } from '../kernel/exchange.ts';
 import { installFaults, type FaultController } from './fault-injector.ts';
 
 // The injector on the app alone, no transport: which rules apply to which request, and how
-// several combine. What a client sees of each fault is in fault-scenario.ts.
+// several combine. What a client sees of each fault is in test-support/fault-scenario.ts.
 
 let app: EmulatorApp;
 let faults: FaultController;

@@ -1,4 +1,4 @@
-import { describeFaults } from './fault-scenario.ts';
+import { describeFaults } from '../test-support/fault-scenario.ts';
 import { throughMsw } from '../test-support/fault-kit.ts';
 
 describeFaults(throughMsw);

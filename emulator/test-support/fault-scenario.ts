@@ -1,11 +1,11 @@
-// Faults as a real client sees them, run once per transport (faults-http.test.ts,
-// faults-msw.test.ts): the injected ones (latency, a replaced status, a reset connection, a cut
-// stream) and the workload's own (a process killed with SIGKILL while followed, output in
-// partial lines, binary output). One file per transport because msw patches the process's
-// fetch for as long as it listens.
+// Faults as a real client sees them, run once per transport (faults/faults-http.test.ts,
+// faults/faults-msw.test.ts): the injected ones (latency, a replaced status, a reset
+// connection, a cut stream) and the workload's own (a process killed with SIGKILL while
+// followed, output in partial lines, binary output). One file per transport because msw
+// patches the process's fetch for as long as it listens.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BlaxelBox, framesAndError, sseEvent, TensorlakeBox, watchStreamRelease, type FaultTarget, type FaultTransport } from '../test-support/fault-kit.ts';
+import { BlaxelBox, framesAndError, sseEvent, TensorlakeBox, watchStreamRelease, type FaultTarget, type FaultTransport } from './fault-kit.ts';
 
 export function describeFaults(transport: FaultTransport): void {
   let target: FaultTarget;
