@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { exposureWarning, startBanner } from './cli/start-banner.ts';
 import { parseStartArgs, START_USAGE, UsageError } from './cli/start-options.ts';
+import { stopSpawnServer } from './core/spawn-server.ts';
 import { DRIFT_PROVIDERS, runDrift } from './openapi/drift.ts';
 import { DEFAULT_SPECS_DIR } from './openapi/specs-dir.ts';
 
@@ -126,7 +127,11 @@ async function drift(args: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  async (code) => {
+    // The helper that spawned the emulator's processes goes before we do (see spawn-server.ts).
+    await stopSpawnServer();
+    process.exit(code);
+  },
   (error: Error) => {
     // Mistakes of the user get one clear line, not a stack trace.
     const known = error instanceof UsageError || error.message.startsWith('Failed to');

@@ -174,7 +174,9 @@ const logsStream: Scenario = {
   name: 'logs stream',
   operations: ['streamProcessLogs'],
   async run(client, { sandbox, unique, cleanup }) {
-    const proc = await startBackground(client, sandbox, unique('follow'), "printf 'first\\nsecond\\n'; sleep 60");
+    // The lines come a moment after the start, so the stream sees them live (in one read), not
+    // as the replay of output written before it was opened.
+    const proc = await startBackground(client, sandbox, unique('follow'), "sleep 0.5; printf 'first\\nsecond\\n'; sleep 60");
     cleanup(() => client.call('killProcess', { vars: { sandbox }, params: { identifier: proc.pid }, untracked: true }));
     const res = await client.stream('streamProcessLogs', { vars: { sandbox }, params: { identifier: proc.pid } });
     if (!('reader' in res)) {

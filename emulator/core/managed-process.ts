@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { OutputLog } from './output-log.ts';
 import { groupEnded } from './process-group.ts';
+import { spawnChild, type RemoteChild } from './spawn-server.ts';
 
 /** What to run, already translated from a provider's request. */
 export interface StartSpec {
@@ -104,7 +105,7 @@ export class ManagedProcess {
   private constructor(
     readonly handle: number,
     readonly spec: StartSpec,
-    private readonly child: ChildProcess,
+    private readonly child: ChildProcess | RemoteChild,
     private readonly now: () => number,
   ) {
     this.pid = child.pid!;
@@ -147,13 +148,13 @@ export class ManagedProcess {
   /** Spawns the program and resolves once the OS has started it (or rejects with SpawnError). */
   static start(handle: number, spec: StartSpec, now: () => number = Date.now): Promise<ManagedProcess> {
     const capture = spec.capture ?? { stdout: true, stderr: true };
-    let child: ChildProcess;
+    let child: ChildProcess | RemoteChild;
     try {
-      child = spawn(spec.argv[0], spec.argv.slice(1), {
+      // In a new process group (detached), so stop/kill reach its whole tree; spawned by the
+      // spawn helper, so the fork does not block this process (see spawn-server.ts).
+      child = spawnChild(spec.argv[0], spec.argv.slice(1), {
         cwd: spec.cwd,
         env: spec.env,
-        // detached: the child leads a new process group, so stop/kill reach its whole tree.
-        detached: true,
         stdio: [spec.stdin === 'pipe' ? 'pipe' : 'ignore', capture.stdout ? 'pipe' : 'ignore', capture.stderr ? 'pipe' : 'ignore'],
       });
     } catch (error) {

@@ -38,6 +38,9 @@ export class ProcessSupervisor {
   private readonly now: () => number;
   private closing = false;
 
+  /** Starts in flight: counted against the limit, and waited for by close(). */
+  private readonly starting = new Set<Promise<ManagedProcess>>();
+
   constructor(options: SupervisorOptions = {}) {
     this.maxRunning = options.maxRunning ?? 1024;
     this.maxFinished = options.maxFinished ?? DEFAULT_MAX_FINISHED;
@@ -46,9 +49,23 @@ export class ProcessSupervisor {
 
   async start(spec: StartSpec): Promise<ManagedProcess> {
     if (this.closing) throw new Error('Failed to start process: the sandbox is closing.');
-    if (this.running().length >= this.maxRunning) throw new TooManyProcessesError(this.maxRunning);
-    const proc = await ManagedProcess.start(this.nextHandle++, spec, this.now);
+    // Starts still in flight count: the spawn is asynchronous, and a burst of requests would
+    // otherwise all pass the check before any of them is running.
+    if (this.running().length + this.starting.size >= this.maxRunning) throw new TooManyProcessesError(this.maxRunning);
+    const starting = ManagedProcess.start(this.nextHandle++, spec, this.now);
+    this.starting.add(starting);
+    let proc: ManagedProcess;
+    try {
+      proc = await starting;
+    } finally {
+      this.starting.delete(starting);
+    }
     this.processes.push(proc);
+    // Closed while it started: it goes with the rest (close() waits for starts in flight).
+    if (this.closing) {
+      await proc.terminate();
+      throw new Error('Failed to start process: the sandbox is closing.');
+    }
     this.prune();
     // Pruned when it ends too, so that a sandbox that stops starting processes holds no more
     // finished ones than the bound either.
@@ -113,6 +130,7 @@ export class ProcessSupervisor {
   /** Ends every process (SIGKILL to each group) and waits for all of them. */
   async close(): Promise<void> {
     this.closing = true;
+    await Promise.allSettled([...this.starting]);
     await Promise.all(this.processes.map((p) => p.terminate()));
   }
 }

@@ -72,6 +72,10 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
     async pull(ctrl) {
       if (sent >= cutAfter) {
         // Errors only once the reader has taken the last frame: error() drops what is queued.
+        // msw tees a mocked answer and undici reads it through a stream of its own, which pull
+        // ahead of the client: an error at once could still drop frames queued there. A moment
+        // lets them through; the cut is a fault for tests, not a path that needs speed.
+        await new Promise((resolve) => setTimeout(resolve, CUT_SETTLE_MS));
         ctrl.error(new TypeError('Failed to read the response: the stream was cut (an injected fault). Remove the cutAfterFrames rule to get the whole stream.'));
         await release();
         return;
@@ -95,6 +99,9 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
   });
   return new HttpResponse(stream, init);
 }
+
+/** How long a cut waits, after its last frame, before the stream errors (see the cut in pull). */
+const CUT_SETTLE_MS = 50;
 
 /** A large JSON answer as a pulled stream of pieces (see json-chunks), never one string. */
 function largeJson(value: unknown): ReadableStream<Uint8Array> {
