@@ -36,6 +36,15 @@ describe('processes started through the spawn helper', () => {
     expect(Buffer.concat(proc.output.chunks({ streams: ['stderr'] }).map((c) => c.data)).toString()).toBe('err\n');
   });
 
+  it('get exactly the environment asked for, though only its difference travels to the helper', async () => {
+    process.env.SPAWN_SERVER_TEST_INHERITED = 'from the emulator';
+    const proc = await ManagedProcess.start(5, { ...spec(['/usr/bin/env']), env: { PATH: '/bin', ONLY: 'this', NODE_OPTIONS: '--x' } });
+    await proc.done;
+    const lines = Buffer.concat(proc.output.chunks({ streams: ['stdout'] }).map((c) => c.data)).toString().trim().split('\n').sort();
+    expect(lines).toEqual(['NODE_OPTIONS=--x', 'ONLY=this', 'PATH=/bin']);
+    delete process.env.SPAWN_SERVER_TEST_INHERITED;
+  });
+
   it('lose no byte written before the emulator holds the pipes', async () => {
     // 1 MiB at once, from the first instant: more than a socket buffer, written before the
     // helper has handed the pipes over.

@@ -26,12 +26,20 @@ const SERVER_SOURCE = String.raw`
 'use strict';
 const { spawn } = require('node:child_process');
 const groups = new Set();
+const base = { ...process.env };
+delete base.NODE_OPTIONS;
+if (process.env.SPAWN_SERVER_NODE_OPTIONS !== undefined) base.NODE_OPTIONS = process.env.SPAWN_SERVER_NODE_OPTIONS;
+delete base.SPAWN_SERVER_NODE_OPTIONS;
 const send = (message, handle) => new Promise((resolve) => process.send(message, handle, {}, resolve));
 process.on('message', async (m) => {
   if (m.op !== 'spawn') return;
   let child;
   try {
-    child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: m.stdio });
+    // The environment comes as what differs from the helper's own (the emulator's at its start).
+    const env = { ...base };
+    for (const name of m.unset) delete env[name];
+    Object.assign(env, m.set);
+    child = spawn(m.file, m.args, { cwd: m.cwd, env, detached: true, stdio: m.stdio });
   } catch (error) {
     await send({ id: m.id, error: { code: error.code || 'EINVAL', message: error.message } });
     return;
@@ -42,9 +50,11 @@ process.on('message', async (m) => {
   for (const stream of [child.stdin, child.stdout, child.stderr]) if (stream && stream._handle) stream._handle.readStop();
   const ready = new Promise((resolve) => child.once('spawn', resolve)).then(async () => {
     groups.add(child.pid);
-    await send({ id: m.id, pid: child.pid });
-    for (const [fd, stream] of [child.stdin, child.stdout, child.stderr].entries()) if (stream) await send({ id: m.id, fd }, stream);
-    await send({ id: m.id, ready: true });
+    // One message per pipe (a message carries one handle), the pid and 'ready' riding along:
+    // each message is a trip through both event loops.
+    const pipes = [child.stdin, child.stdout, child.stderr].map((stream, fd) => [fd, stream]).filter(([, stream]) => stream);
+    if (pipes.length === 0) await send({ id: m.id, pid: child.pid, ready: true });
+    for (const [i, [fd, stream]] of pipes.entries()) await send({ id: m.id, pid: child.pid, fd, ready: i === pipes.length - 1 }, stream);
   });
   // The exit is told after the pipes, whatever the order the events came in.
   child.once('exit', (code, signal) => {
@@ -134,11 +144,14 @@ class SpawnServer {
   private readonly server: ChildProcess;
   private readonly children = new Map<number, RemoteChild>();
   private nextId = 1;
+  /** The environment the helper started with: spawns send only what differs from it. */
+  private readonly base: Record<string, string | undefined> = { ...process.env };
 
   constructor() {
     this.server = spawnDirect(process.execPath, ['-e', SERVER_SOURCE], {
       // No loader or flags of the emulator's own (tsx, --inspect): the helper stays small.
-      env: { ...process.env, NODE_OPTIONS: '' },
+      // Its own environment is the base every spawn's is told against (see envDelta).
+      env: { ...process.env, NODE_OPTIONS: '', ...(process.env.NODE_OPTIONS !== undefined && { SPAWN_SERVER_NODE_OPTIONS: process.env.NODE_OPTIONS }) },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'json',
     });
@@ -179,7 +192,12 @@ class SpawnServer {
     const child = new RemoteChild();
     this.children.set(id, child);
     this.refWhileBusy();
-    this.server.send({ op: 'spawn', id, file, args, cwd: options.cwd, env: options.env, stdio: options.stdio });
+    // The whole environment is kilobytes of JSON per spawn, written through the channel: the
+    // profile showed it. What differs from the helper's own is a few names.
+    const set: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.env)) if (this.base[name] !== value) set[name] = value;
+    const unset = Object.keys(this.base).filter((name) => !(name in options.env));
+    this.server.send({ op: 'spawn', id, file, args, cwd: options.cwd, set, unset, stdio: options.stdio });
     return child;
   }
 
