@@ -6,6 +6,7 @@ import type { ResponseViolation } from '../../openapi/response-validator.ts';
 import type { ProviderName } from '../../providers/provider.ts';
 import type { Fixture, FixtureExchange } from '../../replay/fixture.ts';
 import { Recording } from '../../replay/recording.ts';
+import { checkBrowserAccess } from './browser-guard.ts';
 import { resolveSurface } from './resolve-surface.ts';
 
 export interface RecorderOptions {
@@ -65,6 +66,14 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const sockets = new Set<Socket>();
 
   const server = createServer((req, res) => {
+    // The proxy forwards credentials to a live provider that runs commands: a web page must not
+    // drive it, as it must not drive the emulator (see browser-guard.ts). Not forwarded, not recorded.
+    const guard = checkBrowserAccess(req.method ?? 'GET', req.headers, {}, options.host ?? '127.0.0.1');
+    if (!guard.ok || guard.corsOrigin !== undefined) {
+      const payload = JSON.stringify({ error: guard.ok ? 'Failed to serve the request: the recorder answers no cross-origin page.' : guard.message });
+      res.writeHead(guard.ok ? 403 : guard.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }).end(payload);
+      return;
+    }
     const work = forward(req, res).catch((error: Error) => options.onError?.(`Failed to record ${req.method} ${req.url}: ${error.message}.`));
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
