@@ -84,4 +84,9 @@ describe('the composition root refuses bad options before anything starts', () =
     await expect(createEmulator({ port: 0, providers: ['agentbox'], faults: [bad] })).rejects.toThrow(/status/);
     await expect(setupEmulator({ providers: ['agentbox'], faults: [bad] }).start()).rejects.toThrow(/status/);
   });
+
+  it('a quirk no served provider reproduces: it would change nothing, silently', async () => {
+    await expect(createEmulator({ port: 0, providers: ['agentbox'], quirks: ['logs-concatenated'] })).rejects.toThrow(/no provider served reproduces the quirk 'logs-concatenated'\. Known: agentbox: /);
+    await expect(setupEmulator({ providers: ['blaxel'], quirks: ['nope'] }).start()).rejects.toThrow(/'nope'/);
+  });
 });

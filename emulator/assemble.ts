@@ -2,6 +2,8 @@ import { EmulatorApp, type AppOptions } from './app.ts';
 import { checkFaultRule } from './faults/check-fault-rule.ts';
 import { installFaults, type FaultController } from './faults/fault-injector.ts';
 import type { FaultRule } from './faults/fault-rule.ts';
+import { PROVIDER_NAMES } from './providers/provider.ts';
+import { quirkList, unknownQuirks } from './providers/emulated-quirks.ts';
 import { installFixtures, type FixtureController } from './replay/install-fixtures.ts';
 import { loadFixtures, type FixtureSource } from './replay/load-fixture.ts';
 
@@ -45,11 +47,16 @@ export interface AssembledEmulator {
  * Observed quirks are not a layer: each changes a provider's behaviour from inside (a stream
  * that ends early), so the providers get the fidelity and the quirk names from AppOptions.
  *
- * Options are checked before anything starts: a bad fault rule or a broken fixture leaves no
- * process and no temporary folder behind.
+ * Options are checked before anything starts: a bad fault rule, an unknown quirk or a broken
+ * fixture leaves no process and no temporary folder behind.
  */
 export async function assembleEmulator(options: AssembleOptions = {}): Promise<AssembledEmulator> {
   for (const rule of options.faults ?? []) checkFaultRule(rule);
+  const providers = options.providers ?? PROVIDER_NAMES;
+  const unknown = unknownQuirks(options.quirks ?? [], providers);
+  if (unknown.length > 0) {
+    throw new Error(`Failed to start the emulator: no provider served reproduces the quirk${unknown.length > 1 ? 's' : ''} ${unknown.map((q) => `'${q}'`).join(', ')}. Known: ${quirkList(providers)}.`);
+  }
   const loaded = await loadFixtures(options.fixtures ?? [], { specsDir: options.specsDir });
   const app = await EmulatorApp.create(options);
   // The injector first: the app consults interceptors in the order they were installed.

@@ -36,9 +36,9 @@ export function startBanner(urls: BaseUrls, options: EmulatorOptions): string {
     const key = token('blaxel') ?? 'any-key';
     lines.push(
       'Blaxel',
-      `  sandbox API   ${urls.blaxel.sandbox('{name}')}   (a sandbox exists from its first use)`,
+      `  sandbox API   ${placeholder(urls.blaxel.sandbox('{name}'))}   (a sandbox exists from its first use)`,
       `  control plane ${urls.blaxel.control}`,
-      `  @blaxel/core  BL_API_URL=${urls.blaxel.control} BL_WORKSPACE=local BL_API_KEY=${key} DO_NOT_TRACK=1`,
+      `  @blaxel/core  BL_API_URL=${urls.blaxel.control} BL_WORKSPACE=local BL_API_KEY=${key} BL_DISABLE_H2=true DO_NOT_TRACK=1`,
       `                or new SandboxInstance({ metadata: { name: 'my-box' }, spec: {}, forceUrl: '${urls.blaxel.sandbox('my-box')}' })`,
       `  curl          curl -s ${urls.blaxel.sandbox('my-box')}/process -H 'content-type: application/json' ` +
         `${token('blaxel') ? `-H 'authorization: Bearer ${key}' ` : ''}-d '{"command":"echo hello","waitForCompletion":true}'`,
@@ -49,7 +49,7 @@ export function startBanner(urls: BaseUrls, options: EmulatorOptions): string {
     const key = token('tensorlake') ?? 'any-key';
     lines.push(
       'Tensorlake',
-      `  runtime API   ${urls.tensorlake.sandbox('{sandbox_id}')}   (a sandbox exists from its first use)`,
+      `  runtime API   ${placeholder(urls.tensorlake.sandbox('{sandbox_id}'))}   (a sandbox exists from its first use)`,
       `  lifecycle     ${urls.tensorlake.api}/v1/namespaces/{namespace}/sandboxes`,
       `  tensorlake    Sandbox.create({ apiUrl: '${urls.tensorlake.api}', apiKey: '${key}' })`,
       `                or Sandbox.connect({ sandboxId: 'sbx-1', proxyUrl: '${urls.tensorlake.sandbox('sbx-1')}', apiKey: '${key}' })`,
@@ -72,4 +72,9 @@ export function startBanner(urls: BaseUrls, options: EmulatorOptions): string {
   }
   lines.push('Ctrl-C ends every process the emulator started.');
   return lines.join('\n');
+}
+
+/** A URL built around a `{name}` placeholder, with the braces as the README writes them. */
+function placeholder(url: string): string {
+  return url.replace(/%7B([a-z_]+)%7D/gi, '{$1}');
 }

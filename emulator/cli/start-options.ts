@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { checkFaultRule } from '../faults/check-fault-rule.ts';
 import type { FaultRule } from '../faults/fault-rule.ts';
 import type { EmulatorOptions } from '../index.ts';
+import { EMULATED_QUIRKS, quirkList, unknownQuirks } from '../providers/emulated-quirks.ts';
 import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type ProviderName } from '../providers/provider.ts';
 
 /** A mistake in the command line or the config file: printed as one line, exit code 2. */
@@ -30,11 +31,14 @@ export const START_USAGE = `Usage: sandbox-emulator start [options]
   --agentbox-token <t>     require this AGENTBOX-API-KEY on AgentBox requests
   --fidelity <f>           spec (answer as the documents say; default) or observed (also the
                            providers' known departures from their documents)
-  --quirk <name>           turn one observed quirk on (repeatable)
+  --quirk <name>           turn one observed quirk on (repeatable); the names:
+${quirkHelp()}
   --output-cap <size>      bytes kept per process stream, e.g. 1048576, 512KiB, 4MiB
                            (default: each provider's own limit)
   --pool <spec>            an AgentBox pool: name=container:command[;container:command...]
-                           (repeatable), e.g. --pool "web=sandbox:python3 -m http.server"
+                           (repeatable); a ';' inside quotes stays in the command, e.g.
+                           --pool "talk=sandbox:sh -c 'echo out; echo err >&2; exec sleep 1000'"
+                           (its sandbox's /logs show 'out' and 'err'; the default pool's are empty)
   --fault <json>           inject a fault (repeatable): a rule as JSON, e.g.
                            '{"match":{"operationId":"getProcess"},"status":503,"times":1}';
                            fields: match {provider, mountId, operationId, method, path
@@ -46,6 +50,11 @@ export const START_USAGE = `Usage: sandbox-emulator start [options]
   --no-strict              pass responses that break the spec (they are still reported)
   --quiet                  no log line per request
 `;
+
+/** The quirk names per provider, indented for START_USAGE. */
+function quirkHelp(): string {
+  return PROVIDER_NAMES.map((p) => `                             ${p}: ${EMULATED_QUIRKS[p].join(', ')}`).join('\n');
+}
 
 interface ConfigFile {
   port?: number;
@@ -118,6 +127,12 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
     const token = flags[`${name}-token` as const];
     if (token !== undefined) tokens[name] = token;
   }
+  const quirks = [...(config.quirks ?? []), ...(flags.quirk ?? [])];
+  const served = (providers as ProviderName[] | undefined) ?? PROVIDER_NAMES;
+  const unknown = unknownQuirks(quirks, served);
+  if (unknown.length > 0) {
+    throw new UsageError(`Failed to read --quirk: ${unknown.map((q) => `'${q}'`).join(', ')} is no quirk of ${served.join(', ')}. Known: ${quirkList(served)}.`);
+  }
   const pools = [...(config.pools ?? []), ...(flags.pool ?? []).map(parsePool)];
   const capText = flags['output-cap'] ?? config.outputCap;
   const faults = [
@@ -128,14 +143,14 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
   return {
     quiet: flags.quiet ?? false,
     options: {
-      port: parsePort(flags.port ?? config.port),
+      port: flags.port !== undefined ? parsePort(flags.port, '--port') : parsePort(config.port, `the port of the config file ${flags.config}`),
       host: flags.host ?? config.host ?? '127.0.0.1',
       allowedHosts: [...(config.allowedHosts ?? []), ...(flags['allowed-host'] ?? [])],
       allowOrigins: [...(config.allowOrigins ?? []), ...(flags['allow-origin'] ?? [])].map(parseOrigin),
       providers: providers as ProviderName[] | undefined,
       tokens,
       fidelity,
-      quirks: [...(config.quirks ?? []), ...(flags.quirk ?? [])],
+      quirks,
       outputCapBytes: capText === undefined ? undefined : parseSize(String(capText)),
       pools,
       strict: flags['no-strict'] ? false : (config.strict ?? true),
@@ -160,11 +175,11 @@ function parseOrigin(text: string): string {
   return url.origin;
 }
 
-function parsePort(value: string | number | undefined): number {
+function parsePort(value: string | number | undefined, where: string): number {
   if (value === undefined) return 4747;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`Failed to read --port: '${value}' is not a port number (0-65535).`);
+  if (value === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`Failed to read ${where}: '${value}' is not a port number (0-65535).`);
   }
   return port;
 }
@@ -195,20 +210,49 @@ function faultRule(value: unknown, where: string): FaultRule {
   }
 }
 
-function parsePool(text: string): AgentBoxPool {
+/**
+ * `name=container:command[;container:command...]`. Containers are split at a `;` outside quotes
+ * only, so that a shell command keeps its own (`sh -c 'echo out; exit 3'`); every part must be
+ * `container:command`.
+ */
+export function parsePool(text: string): AgentBoxPool {
   const eq = text.indexOf('=');
   const name = text.slice(0, eq).trim();
-  const containers = text
-    .slice(eq + 1)
-    .split(';')
-    .map((part) => {
-      const colon = part.indexOf(':');
-      return { name: part.slice(0, colon).trim(), command: part.slice(colon + 1).trim() };
-    });
-  if (eq <= 0 || containers.some((c) => !c.name || !c.command)) {
-    throw new UsageError(`Failed to read --pool '${text}': write it as name=container:command[;container:command...].`);
-  }
+  const refuse = (why: string) =>
+    new UsageError(`Failed to read --pool '${text}': ${why}. Write it as name=container:command[;container:command...], quoting a ';' that belongs to a command.`);
+  if (eq <= 0) throw refuse('it has no pool name before =');
+  const containers = splitOutsideQuotes(text.slice(eq + 1), ';').map((part) => {
+    const match = /^\s*([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:(.*)$/s.exec(part);
+    if (!match) throw refuse(`the part '${part.trim()}' is not container:command`);
+    const command = match[2].trim();
+    if (!command) throw refuse(`the container '${match[1]}' has no command`);
+    return { name: match[1], command };
+  });
+  const names = containers.map((c) => c.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw refuse(`the container '${twice}' is named twice`);
   return { name, containers };
+}
+
+/** Splits at `separator` where it is outside '...' and "..." (a backslash escapes outside '...'). */
+function splitOutsideQuotes(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === undefined && c === separator) {
+      parts.push(current);
+      current = '';
+      continue;
+    }
+    current += c;
+    if (c === '\\' && quote !== "'" && i + 1 < text.length) current += text[++i];
+    else if (quote === undefined && (c === '"' || c === "'")) quote = c;
+    else if (c === quote) quote = undefined;
+  }
+  parts.push(current);
+  return parts;
 }
 
 async function readConfig(file: string): Promise<ConfigFile> {
