@@ -50,3 +50,5 @@ if ! docker image inspect node:20-slim >/dev/null 2>&1; then
   tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - node:20-slim >/dev/null
 fi
 log "engine ready"
+# The pid file names the dockerd this script started (none when one was already running).
+echo /tmp/sandbox-emulator-dockerd.pid
