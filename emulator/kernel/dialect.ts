@@ -19,6 +19,8 @@ export interface ValidationIssue {
   /** Where the fault is: `body.command`, `query.lines`, `path.pid`, `header.content-type`. */
   location: string;
   message: string;
+  /** For a body that is not JSON: its text, for a dialect to word the fault as its server does. */
+  received?: string;
 }
 
 /** How a provider words the answers the pipeline itself gives, before or around its handlers. */

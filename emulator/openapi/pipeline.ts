@@ -47,10 +47,11 @@ export async function dispatch(mount: Mount, request: EmuRequest, options: Dispa
   const bodyType = requestBodyType(match, request.headers['content-type']);
   let body: unknown;
   if (request.body.length > 0 && bodyType === 'json') {
+    const text = request.body.toString('utf8');
     try {
-      body = JSON.parse(request.body.toString('utf8'));
+      body = JSON.parse(text);
     } catch (error) {
-      const issue = { location: 'body', message: `the body is not valid JSON (${(error as Error).message})` };
+      const issue = { location: 'body', message: `the body is not valid JSON (${(error as Error).message})`, received: text };
       return checked(mount, match, mount.dialect.invalidRequest(match, [issue], 'malformed'), options);
     }
   }

@@ -3,6 +3,7 @@ import type { EmuResponse } from '../../kernel/exchange.ts';
 import type { ValidationIssue } from '../../kernel/dialect.ts';
 import { json } from '../respond.ts';
 import { ginEmpty, ginError, ginText } from './gin-response.ts';
+import { goJsonError } from './go-json-error.ts';
 
 /** What the edge gateway says when the credential is missing or wrong. */
 export const UNAUTHORIZED_MESSAGE = 'missing or invalid credentials';
@@ -60,10 +61,12 @@ export function controlError(status: number, message: string, code?: string): Em
 }
 
 /**
- * Words a request fault the way the Go server does where we know its text (a missing
- * command, an empty body), and plainly otherwise.
+ * Words a request fault the way the Go server does where we know its text (a body that is not
+ * JSON, a missing command, an empty body), and plainly otherwise.
  */
 function describeIssues(issues: ValidationIssue[], kind: 'malformed' | 'schema'): string {
+  const received = issues.find((i) => i.received !== undefined)?.received;
+  if (kind === 'malformed' && received !== undefined) return goJsonError(received);
   if (kind === 'schema') {
     if (issues.some((i) => i.location === 'body' && /'command'/.test(i.message))) return MISSING_COMMAND;
     // No body at all: Go's JSON decoder reads end-of-file first.
