@@ -56,11 +56,17 @@ describe('tensorlake runtime: start, get, captured output', () => {
     const box = tl.sandbox();
     const response = await box.postJson('/api/v1/processes', { command: 'no-such-command-here' });
     expect(response.status).toBe(500);
-    const body = await response.json();
-    expect(body).toEqual({ error: expect.stringMatching(/^Failed to spawn process: .*ENOENT/), code: 'SPAWN_FAILED' });
+    // The daemon's body, byte for byte; why, in our words, in a header of ours.
+    expect(await response.text()).toBe('{"error":"Failed to spawn process"}');
+    expect(response.headers.get('x-emulator-reason')).toMatch(/ENOENT.*no-such-command-here/);
     const missingDir = await box.postJson('/api/v1/processes', { command: 'true', working_dir: 'nope' });
     expect(missingDir.status).toBe(500);
-    expect((await missingDir.json()).error).toMatch(/^Failed to spawn process: working directory .*nope/);
+    expect(await missingDir.json()).toEqual({ error: 'Failed to spawn process' });
+    expect(missingDir.headers.get('x-emulator-reason')).toMatch(/working directory .*nope/);
+    // A reason built from a huge or odd input stays a header a client can parse.
+    const huge = await box.postJson('/api/v1/processes', { command: 'true', working_dir: `${'x'.repeat(20_000)}\u00e9\n` });
+    expect(huge.status).toBe(500);
+    expect(huge.headers.get('x-emulator-reason')!.length).toBeLessThanOrEqual(303);
   });
 
   it('captures nothing from a stream in discard mode', async () => {

@@ -1,3 +1,4 @@
+import { REASON_HEADER } from '../../kernel/emulator-headers.ts';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { SpawnError, type ManagedProcess, type StartSpec } from '../../core/managed-process.ts';
@@ -64,7 +65,17 @@ export async function startProcess(
   }
 }
 
-/** The documented 500 for a process that could not be spawned. */
+/**
+ * The daemon's 500 for a process that could not be spawned, byte for byte: `{"error":"Failed to
+ * spawn process"}`, no code. Why it failed (no such program, no such working directory) is ours
+ * to add, so it goes in a header and the request log, not in the provider's body.
+ */
 function spawnFailure(reason: string): EmuResponse {
-  return errorResponse(500, `Failed to spawn process: ${reason}.`, 'SPAWN_FAILED');
+  return errorResponse(500, 'Failed to spawn process', undefined, { [REASON_HEADER]: headerSafe(reason) });
+}
+
+/** A header value: printable ASCII only (no NUL from an argument, no newline), and short. */
+function headerSafe(text: string): string {
+  const safe = JSON.stringify(text).slice(1, -1).replace(/[^\x20-\x7e]/g, '?');
+  return safe.length > 300 ? `${safe.slice(0, 300)}...` : safe;
 }

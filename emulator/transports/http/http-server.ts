@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { EmulatorApp } from '../../app.ts';
 import { framesIn, headOf } from '../../kernel/frames.ts';
 import { type EmuRequest, type EmuResponse } from '../../kernel/exchange.ts';
+import { REASON_HEADER } from '../../kernel/emulator-headers.ts';
 import { DROPPED_HEADER } from '../../providers/dropped-output.ts';
 import { isLargeAnswer, jsonByteLength, jsonChunks } from '../json-chunks.ts';
 import { checkBrowserAccess, corsHeaders, type BrowserGuardOptions } from './browser-guard.ts';
@@ -158,6 +159,8 @@ export class HttpTransport {
       status = response.fault?.kind === 'reset' ? 'reset' : response.status;
       const dropped = response.headers[DROPPED_HEADER];
       if (dropped) note = ` (output cut: ${dropped} bytes dropped)`;
+      const reason = response.headers[REASON_HEADER];
+      if (reason) note += ` (${reason})`;
       if (guard.corsOrigin) response.headers = { ...response.headers, ...corsHeaders(guard.corsOrigin) };
       // A streamed body the handler did not read to its end (it refused the upload): close the
       // connection after the answer, rather than let node read up to a GiB only to drop it.
