@@ -3,12 +3,14 @@ import { availableParallelism } from 'node:os';
 
 export default defineConfig({
   test: {
-    include: ['emulator/**/*.test.ts', 'contracts/**/*.test.ts', 'fixtures/**/*.test.ts', 'examples/**/*.test.ts'],
+    include: ['emulator/**/*.test.ts', 'contracts/**/*.test.ts', 'fixtures/**/*.test.ts', 'examples/**/*.test.ts', 'exports/*.test.ts'],
     // Tests spawn real processes and servers; a generous per-test timeout keeps a slow CI
     // machine from flaking, while every wait inside a test is on an event, not a sleep.
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The default output, then why tests were skipped: a skip must never pass for a check.
+    reporters: ['default', './emulator/test-support/skip-summary.ts'],
     // vitest's default is one worker fewer than the cores: one worker on a 2-core CI machine,
     // which ran the files one after another (323 s). The tests mostly wait on child processes,
     // so two workers share two cores well (140 s, same results).
