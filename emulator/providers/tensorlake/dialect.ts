@@ -1,10 +1,12 @@
 import type { Dialect, OperationMatch } from '../../kernel/dialect.ts';
 import type { ValidationIssue } from '../../kernel/dialect.ts';
 import { errorResponse } from './error-response.ts';
+import { serdeJsonError } from './serde-json-error.ts';
 
 /**
  * How Tensorlake words the answers the pipeline gives before or around the handlers: always the
- * `{error, code}` JSON envelope. (The old daemon's framework answered some of these in
+ * `{error, code?}` JSON envelope, with a code only where the daemon gives one (the framework's
+ * own refusals have none). (The old daemon's framework answered some of these in
  * text/plain; that is the `framework-errors-text-plain` quirk, which our document does not
  * allow, so it is not reproduced.)
  *
@@ -23,13 +25,16 @@ export function tensorlakeDialect(surface: 'runtime' | 'lifecycle'): Dialect {
       });
     },
     invalidRequest(match, issues, kind) {
+      // The daemon's framework (axum) words these, with no `code`: serde_json's message for a
+      // body that is not JSON, its own prefix for a body of the wrong shape.
+      const received = issues.find((i) => i.received !== undefined)?.received;
       if (kind === 'malformed') {
-        return errorResponse(400, `Failed to parse the request body as JSON: ${reasons(issues)}. Send a JSON object.`, 'INVALID_JSON');
+        return errorResponse(400, `Failed to parse the request body as JSON: ${received !== undefined ? serdeJsonError(received) : reasons(issues)}`);
       }
       // The daemon answers a body of the wrong shape with 422; where an operation declares no
       // 422 (the lifecycle create), its documented 400 is the answer for every bad body.
       const status = declares(match, 422) ? 422 : 400;
-      return errorResponse(status, `Failed to deserialize the JSON body: ${reasons(issues)}. Fix the request to match the API.`, 'INVALID_REQUEST');
+      return errorResponse(status, `Failed to deserialize the JSON body into the target type: ${reasons(issues)}`);
     },
     unauthorized() {
       return errorResponse(401, 'Missing or invalid API key. Send `Authorization: Bearer <TENSORLAKE_API_KEY>`.', 'UNAUTHORIZED');

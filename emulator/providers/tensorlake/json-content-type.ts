@@ -9,9 +9,6 @@ const JSON_TYPE = /^application\/([\w.+-]*\+)?json\s*(;|$)/i;
  */
 export function unsupportedMediaType(ctx: HandlerContext): EmuResponse | undefined {
   if (JSON_TYPE.test(ctx.headers['content-type'] ?? '')) return undefined;
-  return errorResponse(
-    415,
-    'Expected request with `Content-Type: application/json`. Send the JSON body with that header.',
-    'UNSUPPORTED_MEDIA_TYPE',
-  );
+  // axum's text, and no code: the framework answers before the daemon's own error type.
+  return errorResponse(415, 'Expected request with `Content-Type: application/json`');
 }

@@ -231,7 +231,7 @@ describe('tensorlake runtime: managed processes by name', () => {
     const box = tl.sandbox();
     const bad = await box.postJson('/api/v1/processes', { command: 'true', name: '123' });
     expect(bad.status).toBe(422);
-    expect((await bad.json()).code).toBe('INVALID_REQUEST');
+    expect(await bad.json()).toEqual({ error: expect.stringMatching(/^Failed to deserialize the JSON body into the target type: .*name/) });
     const unknown = await box.fetch('/api/v1/processes/nobody');
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: 'Process nobody not found', code: 'NOT_FOUND' });
@@ -262,15 +262,17 @@ describe('tensorlake runtime: errors in the provider envelope', () => {
     }
   });
 
-  it('answers malformed JSON with 400 INVALID_JSON, wrong types with 422 INVALID_REQUEST, no JSON type with 415', async () => {
+  it("answers malformed JSON with 400, wrong types with 422, no JSON type with 415, in axum's words and no invented code", async () => {
     const box = tl.sandbox();
     const malformed = await box.fetch('/api/v1/processes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"command": ' });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ error: expect.stringMatching(/^Failed to parse the request body as JSON/), code: 'INVALID_JSON' });
+    expect(await malformed.json()).toEqual({ error: 'Failed to parse the request body as JSON: EOF while parsing a value at line 1 column 12' });
+    const badKey = await box.fetch('/api/v1/processes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{command: 1}' });
+    expect(await badKey.json()).toEqual({ error: 'Failed to parse the request body as JSON: key must be a string at line 1 column 2' });
 
     const wrongTypes = await box.postJson('/api/v1/processes', { command: 'echo', args: 'x', stdin_mode: 'open' });
     expect(wrongTypes.status).toBe(422);
-    expect(await wrongTypes.json()).toEqual({ error: expect.stringMatching(/^Failed to deserialize the JSON body: .*args/), code: 'INVALID_REQUEST' });
+    expect(await wrongTypes.json()).toEqual({ error: expect.stringMatching(/^Failed to deserialize the JSON body into the target type: .*args/) });
 
     const missing = await box.postJson('/api/v1/processes', { args: [] });
     expect(missing.status).toBe(422);
@@ -281,7 +283,7 @@ describe('tensorlake runtime: errors in the provider envelope', () => {
 
     const noType = await box.fetch('/api/v1/processes', { method: 'POST', body: '{"command":"true"}' });
     expect(noType.status).toBe(415);
-    expect((await noType.json()).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(await noType.text()).toBe('{"error":"Expected request with `Content-Type: application/json`"}');
   });
 
   it('answers an unknown route with 404 and a wrong method with 405, both in JSON', async () => {
