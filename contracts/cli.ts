@@ -1,16 +1,16 @@
-// `npm run contracts -- --provider <name> --target <inprocess|http|URL|container|live> --out <dir>`
-// Runs a provider's contract suite against a target, prints the conformance table, writes JUnit
-// XML and a Markdown summary, and exits non-zero on any failure.
+// `sandbox-emulator contracts --provider <name> --target <inprocess|http|URL|container|live> --out <dir>`
+// (`npm run contracts -- ...` in this repository). Runs a provider's contract suite against a
+// target, prints the conformance table, writes JUnit XML and a Markdown summary, and exits
+// non-zero on any failure.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SPECS_DIR } from '../emulator/openapi/specs-dir.ts';
-import { runSuite, type ContractSuite, type SuiteReport } from './kit/contract-suite.ts';
+import type { SuiteReport } from './kit/contract-suite.ts';
 import { formatTable, toJUnit, toMarkdown } from './kit/report.ts';
-import { openTarget, targetUnavailable } from './kit/targets/index.ts';
-import { SUITES } from './suites.ts';
+import { targetUnavailable } from './kit/targets/index.ts';
+import { CONTRACT_PROVIDERS, runContracts } from './run-contracts.ts';
 
-const USAGE = `Usage: npm run contracts -- --provider <${Object.keys(SUITES).join('|')}|all> --target <inprocess|http|container|live|URL> [options]
+const USAGE = `Usage: sandbox-emulator contracts --provider <${CONTRACT_PROVIDERS.join('|')}|all> --target <inprocess|http|container|live|URL> [options]
 
   --provider <name>     the provider whose contract to check (default: all)
   --target <target>     inprocess: the emulator in this process (msw)
@@ -51,8 +51,8 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const names = values.provider === 'all' ? Object.keys(SUITES) : [values.provider!];
-  const suites: ContractSuite[] = names.map((name) => SUITES[name] ?? fail(`Failed to run: unknown provider '${name}'. Use ${Object.keys(SUITES).join(', ')} or all.`));
+  const providers = values.provider === 'all' ? CONTRACT_PROVIDERS : [values.provider!];
+  for (const name of providers) if (!CONTRACT_PROVIDERS.includes(name)) fail(`Failed to run: unknown provider '${name}'. Use ${CONTRACT_PROVIDERS.join(', ')} or all.`);
   if (values.fidelity !== 'spec' && values.fidelity !== 'observed') fail(`Failed to read --fidelity: '${values.fidelity}' is neither spec nor observed.`);
   const headers = Object.fromEntries(
     (values.header ?? []).map((h) => {
@@ -64,20 +64,15 @@ async function main(): Promise<number> {
   const streamTimeoutMs = values['stream-timeout'] ? Number(values['stream-timeout']) : undefined;
 
   const reports: SuiteReport[] = [];
-  for (const suite of suites) {
-    const unavailable = await targetUnavailable(values.target!, suite.provider);
+  for (const provider of providers) {
+    const unavailable = await targetUnavailable(values.target!, provider);
     if (unavailable) {
-      process.stdout.write(`${suite.provider} contract on ${values.target}: skipped: ${unavailable}\n\n`);
+      process.stdout.write(`${provider} contract on ${values.target}: skipped: ${unavailable}\n\n`);
       continue;
     }
-    const target = await openTarget(values.target!, suite.provider, { ...suite.emulator, fidelity: values.fidelity as 'spec' | 'observed', headers });
-    try {
-      const report = await runSuite(suite, target, { specsDir: DEFAULT_SPECS_DIR, streamTimeoutMs });
-      reports.push(report);
-      process.stdout.write(`${formatTable(report)}\n\n`);
-    } finally {
-      await target.close();
-    }
+    const report = await runContracts({ provider, target: values.target, fidelity: values.fidelity as 'spec' | 'observed', headers, streamTimeoutMs });
+    reports.push(report);
+    process.stdout.write(`${formatTable(report)}\n\n`);
   }
   const out = resolve(values.out!);
   await mkdir(out, { recursive: true });

@@ -10,9 +10,11 @@ import { DEFAULT_SPECS_DIR } from './openapi/specs-dir.ts';
 const USAGE = `Usage: sandbox-emulator <command> [options]
 
 Commands:
-  start    run the emulator over HTTP (the default command)
-  drift    compare our OpenAPI document of a provider with its published one
-  record   record a provider's answers through a proxy, as a fixture to replay offline
+  start      run the emulator over HTTP (the default command)
+  drift      compare our OpenAPI document of a provider with its published one
+  record     record a provider's answers through a proxy, as a fixture to replay offline
+  contracts  run a provider's contract suite against a target (the emulator, its image, a URL,
+             the live provider)
 
 Run 'sandbox-emulator <command> --help' for a command's options.
 `;
@@ -24,8 +26,10 @@ fields, property names, types and enums. Exits 1 when there is drift, 0 when the
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // `sandbox-emulator --help` is the commands' list; other options alone are start's.
+  if (argv[0] === '--help' || argv[0] === '-h') argv = ['help'];
   const [command = 'start', ...rest] = argv[0]?.startsWith('-') ? ['start', ...argv] : argv;
-  if (command === 'help' || command === '--help') {
+  if (command === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }

@@ -78,10 +78,12 @@ export function isCliFresh() {
 /**
  * Rewrites `import.meta.url` in each source to that source's own URL, relative to the bundle:
  * the sources find specs/ and fixtures/ from where they are, and the bundle lives elsewhere.
- * Relative, so that the project can be moved or copied (into the container image) as it is.
- * Every file read is kept, with its bytes and stat, for the stamp.
+ * Relative, so that the project can be moved or copied (into the container image, or packed
+ * and installed) as it is. `outDir` is the folder the bundle's files are written to (every
+ * file of a build there, chunks included). Every file read is kept, with its bytes and stat,
+ * for the stamp.
  */
-function sourcesPlugin(read) {
+export function sourcesPlugin(read, outDir = join(ROOT, 'dist')) {
   return {
     name: 'sandbox-emulator-sources',
     setup(build) {
@@ -92,7 +94,7 @@ function sourcesPlugin(read) {
         let contents = readInput(read, file).toString('utf8');
         const other = /import\.meta\.(?!url\b)\w+/.exec(contents);
         if (other) throw new Error(`${file} uses ${other[0]}: the bundle only knows how to keep import.meta.url`);
-        const fromBundle = relative(join(ROOT, 'dist'), path).split('\\').join('/');
+        const fromBundle = relative(outDir, path).split('\\').join('/');
         contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
         return { contents, loader: LOADERS[extname(path)] ?? 'default' };
       });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSpec, SpecLoadError } from './load-spec.ts';
 import { DEFAULT_SPECS_DIR } from './specs-dir.ts';
+import { validatedCacheDir } from './validated-cache.ts';
 
 const VALID = [
   'openapi: 3.0.0',
@@ -122,5 +123,16 @@ describe('the cache of validated documents', () => {
     const loaded = await loadSpec(file, { cacheDir });
     expect(loaded.document.components?.schemas?.Other).toEqual({ type: 'object' });
     expect(await readdir(cacheDir).catch(() => [])).toEqual([]);
+  });
+});
+
+describe('validatedCacheDir', () => {
+  it('is the checkout\'s own node_modules/.cache', () => {
+    expect(validatedCacheDir('/home/me/sandbox-emulator/')).toBe('/home/me/sandbox-emulator/node_modules/.cache/sandbox-emulator/validated');
+  });
+
+  it('is the .cache of the node_modules the package is installed in, not a folder inside the package', () => {
+    expect(validatedCacheDir('/app/node_modules/sandbox-emulator/')).toBe('/app/node_modules/.cache/sandbox-emulator/validated');
+    expect(validatedCacheDir('/app/node_modules/@team/sandbox-emulator')).toBe('/app/node_modules/.cache/sandbox-emulator/validated');
   });
 });

@@ -1,14 +1,26 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Where documents that validated are remembered: the usual home of tools' caches, ignored by git
- * and thrown away with node_modules.
+ * Where documents that validated are remembered: node_modules/.cache/, the usual home of tools'
+ * caches, ignored by git and thrown away with node_modules.
  */
-export const DEFAULT_VALIDATED_CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/sandbox-emulator/validated/', import.meta.url));
+export const DEFAULT_VALIDATED_CACHE_DIR = validatedCacheDir(fileURLToPath(new URL('../../', import.meta.url)));
+
+/**
+ * The cache folder for the package at `packageRoot`: in a checkout, its own node_modules; once
+ * installed (`<project>/node_modules/sandbox-emulator`, or under a scope), the node_modules it
+ * is installed in, so that the package's own folder is not written to.
+ */
+export function validatedCacheDir(packageRoot: string): string {
+  const parent = dirname(packageRoot);
+  const scoped = basename(parent).startsWith('@') && basename(dirname(parent)) === 'node_modules';
+  const modules = basename(parent) === 'node_modules' ? parent : scoped ? dirname(parent) : join(packageRoot, 'node_modules');
+  return join(modules, '.cache', 'sandbox-emulator', 'validated');
+}
 
 /**
  * Entries beyond this many are removed, the least recently used first: every edit of a document

@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startEmulatorContainer } from '../../../exports/testcontainers.ts';
 import type { ContractTarget } from '../contract-target.ts';
 import { emulatorBaseUrl } from './emulator-layout.ts';
 
@@ -29,25 +32,19 @@ export async function buildEmulatorImage(): Promise<string> {
 }
 
 /**
- * The emulator's own image, run with testcontainers. The image is the one the test run built
- * once (SANDBOX_EMULATOR_IMAGE), or is built now. Closing the target stops and removes it.
+ * The emulator's own image, run with testcontainers (the package's startEmulatorContainer). The
+ * image is the one the test run built once (SANDBOX_EMULATOR_IMAGE), or is built now from the
+ * checkout's Dockerfile; an installed package has none and runs the image `sandbox-emulator`.
+ * Closing the target stops and removes it.
  */
 export async function startContainerTarget(options: { args?: string[] } = {}): Promise<ContractTarget> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-  const { GenericContainer, Wait } = await import('testcontainers');
-  const image = process.env.SANDBOX_EMULATOR_IMAGE ?? (await buildEmulatorImage());
-  const container = await new GenericContainer(image)
-    .withExposedPorts(4747)
-    .withCommand(['--quiet', ...(options.args ?? [])])
-    .withWaitStrategy(Wait.forLogMessage(/listening on/))
-    .start();
-  const origin = `http://${container.getHost()}:${container.getMappedPort(4747)}`;
+  const image = process.env.SANDBOX_EMULATOR_IMAGE ?? (existsSync(join(root, 'Dockerfile')) ? await buildEmulatorImage() : undefined);
+  const started = await startEmulatorContainer({ image, args: options.args });
   return {
     name: 'container',
-    baseUrl: emulatorBaseUrl(origin),
+    baseUrl: emulatorBaseUrl(started.urls.origin),
     fetch: globalThis.fetch,
-    async close() {
-      await container.stop({ timeout: 10_000 });
-    },
+    close: () => started.stop(),
   };
 }
