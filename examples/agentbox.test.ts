@@ -6,8 +6,8 @@
 // run, as child processes in a temporary folder per sandbox.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-// In your project, the same file from the sandbox-emulator package.
-import { setupEmulator } from '../emulator/transports/msw/setup-emulator.ts';
+// In your project: import { setupEmulator } from 'sandbox-emulator/msw';
+import { setupEmulator } from '../exports/msw.ts';
 
 // The code under test. Yours lives in your own source tree.
 

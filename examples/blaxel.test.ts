@@ -7,8 +7,8 @@
 
 import { SandboxInstance } from '@blaxel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-// In your project, the same file from the sandbox-emulator package.
-import { setupEmulator } from '../emulator/transports/msw/setup-emulator.ts';
+// In your project: import { setupEmulator } from 'sandbox-emulator/msw';
+import { setupEmulator } from '../exports/msw.ts';
 
 // The code under test. Yours lives in your own source tree.
 

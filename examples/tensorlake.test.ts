@@ -8,8 +8,8 @@
 
 import { Sandbox } from 'tensorlake';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-// In your project, the same module from the sandbox-emulator package.
-import { createEmulator, type BaseUrls, type Emulator } from '../emulator/index.ts';
+// In your project: import { createEmulator, type BaseUrls, type Emulator } from 'sandbox-emulator';
+import { createEmulator, type BaseUrls, type Emulator } from '../exports/index.ts';
 
 // The code under test. Yours lives in your own source tree.
 
