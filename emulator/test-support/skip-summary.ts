@@ -19,7 +19,9 @@ export function skipSummary(skipped: readonly SkippedTest[]): string {
   if (skipped.length === 0) return '';
   const byReason = new Map<string, { count: number; files: Set<string> }>();
   for (const test of skipped) {
-    const reason = test.note ?? /[[(]skipped: ([^\])]+)[\])]/.exec(test.fullName)?.[1] ?? 'skipped without a reason (it.skip, or a condition not named)';
+    // Greedy to the last bracket: a reason may hold brackets of its own.
+    const named = /\[skipped: (.+)\]/.exec(test.fullName) ?? /\(skipped: (.+)\)/.exec(test.fullName);
+    const reason = test.note ?? named?.[1] ?? 'skipped without a reason (it.skip, or a condition not named)';
     const entry = byReason.get(reason) ?? { count: 0, files: new Set<string>() };
     entry.count++;
     entry.files.add(test.file);
