@@ -109,8 +109,12 @@ afterAll(async () => {
 async function violations(baseDir: string, folders: string[]): Promise<string[]> {
   const { output } = await cruise(folders, { ...options, baseDir, tsConfig: { fileName: join(ROOT, 'tsconfig.json') } }, {}, { tsConfig });
   const result = output as ICruiseResult;
-  // An import that does not resolve would break no rule and pass unseen.
-  const unresolved = result.modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} -> ${d.module}`));
+  // An import that does not resolve would break no rule and pass unseen. The package test's
+  // consumer files are the exception: they import the package as a user does, which resolves in
+  // the project it installs them into (here only once dist/ is built).
+  const unresolved = result.modules
+    .filter((m) => !m.source.startsWith('exports/consumer/'))
+    .flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} -> ${d.module}`));
   expect(unresolved).toEqual([]);
   return result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
 }
