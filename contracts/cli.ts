@@ -22,6 +22,9 @@ const USAGE = `Usage: sandbox-emulator contracts --provider <${CONTRACT_PROVIDER
   --header <k:v>        a header for every request to a URL target (repeatable), e.g. a token
   --out <dir>           where to write junit.xml and summary.md (default: reports/contracts)
   --stream-timeout <ms> longest wait for a stream frame or a stream's end (default 10000)
+  --allow-skip          exit 0 when a target cannot be reached here (no Docker engine, no
+                        credentials); without it a skipped target fails the run, so a CI gate
+                        that checked nothing never passes
 `;
 
 function fail(message: string): never {
@@ -41,6 +44,7 @@ async function main(): Promise<number> {
         header: { type: 'string', multiple: true },
         out: { type: 'string', default: 'reports/contracts' },
         'stream-timeout': { type: 'string' },
+        'allow-skip': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }));
@@ -64,10 +68,12 @@ async function main(): Promise<number> {
   const streamTimeoutMs = values['stream-timeout'] ? Number(values['stream-timeout']) : undefined;
 
   const reports: SuiteReport[] = [];
+  const skippedTargets: string[] = [];
   for (const provider of providers) {
     const unavailable = await targetUnavailable(values.target!, provider);
     if (unavailable) {
       process.stdout.write(`${provider} contract on ${values.target}: skipped: ${unavailable}\n\n`);
+      skippedTargets.push(provider);
       continue;
     }
     const report = await runContracts({ provider, target: values.target, fidelity: values.fidelity as 'spec' | 'observed', headers, streamTimeoutMs });
@@ -79,7 +85,19 @@ async function main(): Promise<number> {
   await writeFile(join(out, 'junit.xml'), toJUnit(reports));
   await writeFile(join(out, 'summary.md'), toMarkdown(reports));
   process.stdout.write(`Reports: ${join(out, 'junit.xml')}, ${join(out, 'summary.md')}\n`);
-  return reports.some((r) => r.results.some((x) => x.status === 'fail')) ? 1 : 0;
+  const results = reports.flatMap((r) => r.results);
+  const count = (status: string) => results.filter((x) => x.status === status).length;
+  const ran = count('pass') + count('fail');
+  process.stdout.write(
+    `${ran} check${ran === 1 ? '' : 's'} ran: ${count('pass')} passed, ${count('fail')} failed; ${count('skip')} not exercised` +
+      `${skippedTargets.length > 0 ? `; target skipped for ${skippedTargets.join(', ')}` : ''}.\n`,
+  );
+  if (count('fail') > 0) return 1;
+  if (skippedTargets.length > 0 && !values['allow-skip']) {
+    process.stderr.write(`contracts: the ${values.target} target was skipped for ${skippedTargets.join(', ')}, so nothing was checked there. Make it reachable, or pass --allow-skip to accept that.\n`);
+    return 1;
+  }
+  return 0;
 }
 
 main().then(

@@ -114,7 +114,7 @@ async function claim(client: SpecClient, { cleanup }: ScenarioContext, pool: str
   }
   const hint =
     pool === CONTRACT_LOG_POOL.name && res.status === 404
-      ? ` The target has no pool '${poolName}': start the emulator with the suite's pools (agentboxSuite.emulator, or --pool), or name a live pool built like it with AGENTBOX_LOG_POOL.`
+      ? ` The target has no pool '${poolName}'. Start the emulator with the suite's pools: npm start -- --config contracts/agentbox/contract-pools.yaml (or, for a live AgentBox, name a pool built like it with AGENTBOX_LOG_POOL).`
       : '';
   throw new Error(`Failed to claim a sandbox from pool '${poolName}': CreateSandbox answered ${res.status} ${res.text.slice(0, 200)}.${hint}`);
 }
