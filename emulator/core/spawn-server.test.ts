@@ -58,6 +58,30 @@ describe('processes started through the spawn helper', () => {
     await expect(ManagedProcess.start(4, spec(['sh', '-c', 'true\0']))).rejects.toBeInstanceOf(SpawnError);
   });
 
+  it('stopSpawnServer waits until the helper is gone, even when nothing else keeps the process alive', async () => {
+    // An idle helper does not hold its parent's event loop; stop() must hold it until the exit.
+    const script = `
+      const { ManagedProcess } = await import(${JSON.stringify(fileURLToPath(new URL('./managed-process.ts', import.meta.url)))});
+      const { stopSpawnServer } = await import(${JSON.stringify(spawnServer)});
+      const { readFileSync } = await import('node:fs');
+      const p = await ManagedProcess.start(1, { argv: ['sleep', '0.2'], command: 'sleep', args: [], cwd: process.cwd(), env: { PATH: process.env.PATH }, stdin: 'closed', capBytes: 1024 });
+      const stat = readFileSync('/proc/' + p.pid + '/stat', 'utf8');
+      const helper = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      await p.done;
+      await stopSpawnServer();
+      let gone = true;
+      try { const s = readFileSync('/proc/' + helper + '/stat', 'utf8'); gone = s.slice(s.lastIndexOf(')') + 2)[0] === 'Z'; } catch {}
+      process.stdout.write(JSON.stringify({ helper, gone }) + '\\n');
+    `;
+    const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    owner.stdout!.on('data', (c: Buffer) => (out += c));
+    await once(owner, 'close');
+    const report = JSON.parse(out.trim()) as { helper: number; gone: boolean };
+    expect(report.helper).not.toBe(owner.pid);
+    expect(report.gone).toBe(true);
+  });
+
   it('end when the process that asked for them is SIGKILLed: the helper kills their groups', async () => {
     // A process of its own that starts `sleep` through the helper, prints its pid, and is then
     // killed with no chance to clean up.

@@ -178,8 +178,13 @@ class SpawnServer {
   stop(): Promise<void> {
     if (this.server.exitCode !== null || this.server.signalCode !== null) return Promise.resolve();
     const exited = new Promise<void>((resolve) => this.server.once('exit', () => resolve()));
+    // Held while we wait: unreferenced (as it is when idle), the helper would let this process
+    // end before its exit arrived, leaving it to die a moment after us.
+    this.server.ref();
     this.server.kill('SIGTERM');
-    return exited;
+    // One that does not end on SIGTERM in time is killed.
+    const timer = setTimeout(() => this.server.kill('SIGKILL'), 2_000);
+    return exited.finally(() => clearTimeout(timer));
   }
 
   /** At this process's exit, however it comes: the helper must not be left behind. */
