@@ -1,7 +1,4 @@
-import type { EmulatorApp } from './app.ts';
-import { assembleEmulator, type AssembleOptions } from './assemble.ts';
-import type { FaultController } from './faults/fault-injector.ts';
-import type { FixtureController } from './replay/install-fixtures.ts';
+import { assembleEmulator, type AssembledEmulator, type AssembleOptions } from './assemble.ts';
 import { HttpTransport, type HttpServerOptions } from './transports/http/http-server.ts';
 import { httpUrlFor } from './transports/http/http-routes.ts';
 
@@ -25,17 +22,8 @@ export interface BaseUrls {
   agentbox: { endpoint: string };
 }
 
-export interface Emulator {
-  readonly app: EmulatorApp;
-  /** Injected faults: latency, a replaced status, a reset connection, a cut stream. */
-  readonly faults: FaultController;
-  /** The fixtures being replayed (none unless `fixtures` was given). */
-  readonly fixtures: FixtureController;
-  /**
-   * Between tests: ends every process, forgets every sandbox, puts the faults back to those of
-   * the options and replays every fixture from its first answer. The server keeps listening.
-   */
-  reset(): Promise<void>;
+/** An assembled emulator (see AssembledEmulator: app, faults, fixtures, reset) served over HTTP. */
+export interface Emulator extends AssembledEmulator {
   /** Starts the HTTP server; resolves with the base URLs. */
   listen(): Promise<BaseUrls>;
   readonly urls: BaseUrls;
