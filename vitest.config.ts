@@ -1,7 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
+  resolve: {
+    // The Tensorlake SDK lives in its own folder, apart from the project's dependencies, because
+    // it declares Node >= 22 (scripts/install-sdks.js says why); tests import it by its name.
+    alias: [{ find: /^tensorlake$/, replacement: fileURLToPath(new URL('./sdks/tensorlake/node_modules/tensorlake/dist/index.js', import.meta.url)) }],
+  },
   test: {
     include: ['emulator/**/*.test.ts', 'contracts/**/*.test.ts', 'fixtures/**/*.test.ts', 'examples/**/*.test.ts', 'exports/*.test.ts'],
     // Tests spawn real processes and servers; a generous per-test timeout keeps a slow CI
