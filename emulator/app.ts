@@ -1,4 +1,5 @@
 import type { StdinLimits } from './core/managed-process.ts';
+import { sweepOrphanedTrees } from './core/process-tree.ts';
 import { createTempRoot, removeTempRoot, sweepStaleRoots } from './core/temp-root.ts';
 import { createAgentBoxProvider } from './providers/agentbox/index.ts';
 import { createBlaxelProvider } from './providers/blaxel/index.ts';
@@ -92,6 +93,8 @@ export class EmulatorApp {
     const names = options.providers ?? PROVIDER_NAMES;
     // Roots left by emulators that died without cleaning up go first, or they pile up in /tmp.
     await sweepStaleRoots();
+    // And what they left running: processes whose emulator is gone (see process-tree.ts).
+    sweepOrphanedTrees();
     const root = await createTempRoot();
     const providers: Provider[] = [];
     try {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { OutputLog } from './output-log.ts';
 import { groupEnded } from './process-group.ts';
+import { endTree } from './process-tree.ts';
 import { spawnChild, type RemoteChild } from './spawn-server.ts';
 
 /** What to run, already translated from a provider's request. */
@@ -21,6 +22,11 @@ export interface StartSpec {
   name?: string;
   /** Per-stream bytes kept in memory; see OutputLog. */
   capBytes: number;
+  /**
+   * The tag in the process's environment that its descendants inherit (process-tree.ts): a kill
+   * ends those that left the process group too. Set by ProcessSupervisor.
+   */
+  tree?: string;
 }
 
 export interface ExitInfo {
@@ -134,6 +140,9 @@ export class ManagedProcess {
       };
       child.once('exit', (code, signal) => {
         exited = { code, signal };
+        // Asked to end, the leader has: what it left outside its group goes too, or a child
+        // that kept its pipes would keep the process "running" past the kill.
+        if (this.requested === 'stop' || this.requested === 'kill') this.endTree();
         drainTimer = setTimeout(() => {
           child.stdout?.destroy();
           child.stderr?.destroy();
@@ -291,7 +300,10 @@ export class ManagedProcess {
     const sent = this.signal('SIGTERM');
     if (this.running && !this.escalation) {
       this.escalation = setTimeout(() => {
-        if (this.running) this.signal('SIGKILL');
+        if (this.running) {
+          this.signal('SIGKILL');
+          this.endTree();
+        }
       }, graceMs);
       this.escalation.unref();
     }
@@ -304,7 +316,8 @@ export class ManagedProcess {
    */
   killLeftovers(): boolean {
     if (this.running) return this.kill();
-    return this.killGroup();
+    const grouped = this.killGroup();
+    return this.endTree() > 0 || grouped;
   }
 
   /**
@@ -328,10 +341,16 @@ export class ManagedProcess {
     }
   }
 
-  /** SIGKILL to the whole group. */
+  /** SIGKILL to the whole group, and to every descendant that left it. */
   kill(): boolean {
     this.requested = 'kill';
-    return this.signal('SIGKILL');
+    const sent = this.signal('SIGKILL');
+    return this.endTree() > 0 || sent;
+  }
+
+  /** SIGKILL to every descendant, in the group or not (see process-tree.ts). */
+  private endTree(): number {
+    return this.spec.tree ? endTree(this.spec.tree) : 0;
   }
 
   /**
@@ -340,6 +359,7 @@ export class ManagedProcess {
    */
   async terminate(): Promise<void> {
     this.killGroup();
+    this.endTree();
     await this.ended;
     // The leader's exit is an event; a background child that outlived it gives none.
     if (!this.groupGone) await groupEnded(this.pid);

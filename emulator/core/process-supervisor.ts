@@ -1,4 +1,5 @@
 import { ManagedProcess, type StartSpec } from './managed-process.ts';
+import { endTree, newSandboxTree, processTree, TREE_VARIABLE } from './process-tree.ts';
 
 export interface SupervisorOptions {
   /**
@@ -14,6 +15,8 @@ export interface SupervisorOptions {
    */
   maxFinished?: number;
   now?: () => number;
+  /** The sandbox's tag (see process-tree.ts); a new one by default. */
+  tree?: string;
 }
 
 export const DEFAULT_MAX_FINISHED = 1000;
@@ -37,6 +40,9 @@ export class ProcessSupervisor {
   private readonly forgetHooks = new Map<ManagedProcess, () => void>();
   private readonly now: () => number;
   private closing = false;
+  /** Every descendant of this sandbox's processes carries this prefix in its environment. */
+  readonly tree: string;
+  private started = 0;
 
   /** Starts in flight: counted against the limit, and waited for by close(). */
   private readonly starting = new Set<Promise<ManagedProcess>>();
@@ -45,6 +51,7 @@ export class ProcessSupervisor {
     this.maxRunning = options.maxRunning ?? 1024;
     this.maxFinished = options.maxFinished ?? DEFAULT_MAX_FINISHED;
     this.now = options.now ?? Date.now;
+    this.tree = options.tree ?? newSandboxTree();
   }
 
   async start(spec: StartSpec): Promise<ManagedProcess> {
@@ -52,7 +59,10 @@ export class ProcessSupervisor {
     // Starts still in flight count: the spawn is asynchronous, and a burst of requests would
     // otherwise all pass the check before any of them is running.
     if (this.running().length + this.starting.size >= this.maxRunning) throw new TooManyProcessesError(this.maxRunning);
-    const starting = ManagedProcess.start(this.nextHandle++, spec, this.now);
+    const handle = this.nextHandle++;
+    const tree = processTree(this.tree, handle);
+    this.started++;
+    const starting = ManagedProcess.start(handle, { ...spec, tree, env: { ...spec.env, [TREE_VARIABLE]: tree } }, this.now);
     this.starting.add(starting);
     let proc: ManagedProcess;
     try {
@@ -127,10 +137,15 @@ export class ProcessSupervisor {
     return undefined;
   }
 
-  /** Ends every process (SIGKILL to each group) and waits for all of them. */
+  /**
+   * Ends every process (SIGKILL to each group) and waits for all of them; then whatever any of
+   * them left running outside its group, even from a process already forgotten, as a sandbox's
+   * deletion ends everything in it.
+   */
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled([...this.starting]);
     await Promise.all(this.processes.map((p) => p.terminate()));
+    if (this.started > 0) endTree(this.tree);
   }
 }

@@ -2,6 +2,7 @@ import { spawn as spawnDirect, type ChildProcess, type SpawnOptions } from 'node
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { killTree } from './process-tree.ts';
 
 /**
  * Spawning from a small helper process instead of from the emulator.
@@ -16,7 +17,8 @@ import type { Readable, Writable } from 'node:stream';
  * queue behind each other's forks.
  *
  * If the emulator dies, even by SIGKILL, the helper sees its channel close and SIGKILLs the
- * process group of every child it started before it exits: nothing it started outlives it.
+ * process group of every child it started, then every descendant that left its group (found by
+ * the tag in its environment, process-tree.ts), before it exits: nothing it started outlives it.
  *
  * SANDBOX_EMULATOR_SPAWN=direct spawns from the emulator itself, as before.
  */
@@ -25,7 +27,13 @@ import type { Readable, Writable } from 'node:stream';
 const SERVER_SOURCE = String.raw`
 'use strict';
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const groups = new Set();
+// The emulator's tags begin with its pid (ownTrees in process-tree.ts), our parent's; taken now,
+// for once it dies we are someone else's child.
+const ownTrees = process.ppid + ':';
+// killTree of process-tree.ts, from its source text: one function, in both processes.
+const killTree = ${killTree.toString()};
 const base = { ...process.env };
 delete base.NODE_OPTIONS;
 if (process.env.SPAWN_SERVER_NODE_OPTIONS !== undefined) base.NODE_OPTIONS = process.env.SPAWN_SERVER_NODE_OPTIONS;
@@ -66,6 +74,7 @@ process.on('message', async (m) => {
 });
 const end = () => {
   for (const pgid of groups) { try { process.kill(-pgid, 'SIGKILL'); } catch {} }
+  killTree(fs, ownTrees);
   process.exit(0);
 };
 process.on('disconnect', end);
