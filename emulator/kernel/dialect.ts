@@ -21,10 +21,19 @@ export interface ValidationIssue {
   message: string;
   /** For a body that is not JSON: its text, for a dialect to word the fault as its server does. */
   received?: string;
+  /** For a JSON body whose bytes are not UTF-8 (see Dialect.utf8): the offset of the first bad byte, and the bytes. */
+  invalidUtf8At?: number;
+  receivedBytes?: Uint8Array;
 }
 
 /** How a provider words the answers the pipeline itself gives, before or around its handlers. */
 export interface Dialect {
+  /**
+   * What the provider's JSON decoder does with bytes that are not UTF-8: Go's encoding/json
+   * replaces them with U+FFFD and goes on ('replace', the default); Rust's serde_json refuses
+   * the body ('refuse'), which the pipeline then hands to invalidRequest as malformed.
+   */
+  readonly utf8?: 'replace' | 'refuse';
   notFound(method: string, path: string): EmuResponse;
   methodNotAllowed(method: string, path: string, allowed: string[]): EmuResponse;
   /** kind: the body is not JSON at all, or it is JSON that the schema refuses. */

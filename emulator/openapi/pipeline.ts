@@ -3,6 +3,7 @@ import type { EmuRequest, EmuResponse, Handler, UrlBuilder } from '../kernel/exc
 import { isBatch, type StreamItem } from '../kernel/frames.ts';
 import type { ResponseValidator, ResponseViolation } from './response-validator.ts';
 import type { MatchedOperation, SpecRouter } from './spec-router.ts';
+import { firstInvalidUtf8 } from './utf8.ts';
 import type { ValidationIssue } from '../kernel/dialect.ts';
 
 export interface Mount {
@@ -48,6 +49,11 @@ export async function dispatch(mount: Mount, request: EmuRequest, options: Dispa
   let body: unknown;
   if (request.body.length > 0 && bodyType === 'json') {
     const text = request.body.toString('utf8');
+    const invalidUtf8At = mount.dialect.utf8 === 'refuse' ? firstInvalidUtf8(request.body) : -1;
+    if (invalidUtf8At >= 0) {
+      const issue = { location: 'body', message: `the body is not UTF-8 (byte ${invalidUtf8At})`, received: text, invalidUtf8At, receivedBytes: request.body };
+      return checked(mount, match, mount.dialect.invalidRequest(match, [issue], 'malformed'), options);
+    }
     try {
       body = JSON.parse(text);
     } catch (error) {

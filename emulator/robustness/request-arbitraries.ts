@@ -442,8 +442,8 @@ export type BodyPlan =
   | { kind: 'none' }
   /** JSON text of `value`; `pad` adds a field of that many bytes; `duplicate` repeats a key, first with a wrong value. */
   | { kind: 'json'; value: unknown; pad?: number; duplicate?: { key: string; first: unknown } }
-  /** Bytes: `text` as UTF-8 (or UTF-16 LE), or `size` bytes of one value. */
-  | { kind: 'raw'; text?: string; utf16?: boolean; size?: number; byte?: number }
+  /** Bytes: `text` as UTF-8 (or UTF-16 LE, or one byte per code unit: latin1), or `size` bytes of one value. */
+  | { kind: 'raw'; text?: string; utf16?: boolean; latin1?: boolean; size?: number; byte?: number }
   /** Arrays nested this deep: `[[[...]]]`. */
   | { kind: 'nested'; depth: number };
 
@@ -831,7 +831,7 @@ function renderBody(body: BodyPlan, lookup: (key: string) => unknown): Buffer {
       return Buffer.from('['.repeat(body.depth) + ']'.repeat(body.depth));
     case 'raw':
       if (body.size !== undefined) return Buffer.alloc(body.size, body.byte ?? 0x61);
-      return Buffer.from(body.text ?? '', body.utf16 ? 'utf16le' : 'utf8');
+      return Buffer.from(body.text ?? '', body.utf16 ? 'utf16le' : body.latin1 ? 'latin1' : 'utf8');
     case 'json': {
       const value = resolvePlaceholders(body.value, lookup);
       let text = JSON.stringify(value) ?? 'null';

@@ -162,16 +162,13 @@ describe('a thousand execs and two hundred follows', () => {
         streams.push({ ...(await follow(`/tensorlake/sandboxes/sbx-${name}/api/v1/processes/${pid}/output/follow`)), provider: 'tensorlake' });
       }
     }
-    if (process.env.SOAK_PRINT) console.log(name, 'execs done, streams opening');
     await Promise.all(streams.map((s) => s.opened));
-    if (process.env.SOAK_PRINT) console.log(name, 'streams open');
     await (await open(fifo, 'w')).close();
     const texts = await Promise.all(streams.map((s) => s.text));
     for (const [i, text] of texts.entries()) {
       for (const n of [1, LINES / 2, LINES]) expect(text, `stream ${i} (${streams[i].provider}) has line${n}`).toMatch(new RegExp(`line${n}\\b`));
     }
 
-    if (process.env.SOAK_PRINT) console.log(name, 'streams read');
     // The sandboxes go, and with them the processes they kept listed.
     for (const path of [`/blaxel/v0/sandboxes/${name}`, `/tensorlake/v1/namespaces/default/sandboxes/sbx-${name}`, `/agentbox/v1/sandboxes/${round.agentbox}`]) {
       const deleted = await call(path, 'DELETE');
@@ -192,7 +189,7 @@ describe('a thousand execs and two hundred follows', () => {
     // Nothing left over: every process has ended, every socket is closed on both sides.
     await eventually(() => descendants(cli.pid!).join() === baselineChildren.join(), 'the emulator’s children to be those of before', 10_000);
     await eventually(() => fdsOf(cli.pid!) <= baselineFds, `open descriptors back to ${baselineFds}`, 10_000);
-    if (process.env.SOAK_PRINT) console.log({ baselineFds, fds: fdsOf(cli.pid!), baselineRss, rss: rssOf(cli.pid!), children: baselineChildren.length });
+    console.log(`[soak] descriptors ${baselineFds} -> ${fdsOf(cli.pid!)}, RSS ${baselineRss.toFixed(0)} -> ${rssOf(cli.pid!).toFixed(0)} MiB, children ${baselineChildren.length}`);
     // V8 gives memory back to the system lazily, so this is a bound, not equality: a leak of a
     // few KiB per exec or stream (a listener, a buffer, a record kept) would pass it.
     expect(rssOf(cli.pid!)).toBeLessThan(baselineRss + 32);

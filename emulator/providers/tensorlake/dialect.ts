@@ -1,7 +1,7 @@
 import type { Dialect, OperationMatch } from '../../kernel/dialect.ts';
 import type { ValidationIssue } from '../../kernel/dialect.ts';
 import { errorResponse } from './error-response.ts';
-import { serdeJsonError } from './serde-json-error.ts';
+import { serdeJsonError, serdeUtf8Error } from './serde-json-error.ts';
 
 /**
  * How Tensorlake words the answers the pipeline gives before or around the handlers: always the
@@ -16,6 +16,8 @@ import { serdeJsonError } from './serde-json-error.ts';
 export function tensorlakeDialect(surface: 'runtime' | 'lifecycle'): Dialect {
   const api = surface === 'runtime' ? 'the Tensorlake sandbox runtime API (/api/v1/processes...)' : 'the Tensorlake lifecycle API (/v1/namespaces/{namespace}/sandboxes...)';
   return {
+    // serde_json reads bytes and refuses a string that is not UTF-8.
+    utf8: 'refuse',
     notFound(method, path) {
       return errorResponse(404, `Failed to route ${method} ${path}: no such endpoint in ${api}. Check the path and the base URL.`, 'NOT_FOUND');
     },
@@ -28,6 +30,8 @@ export function tensorlakeDialect(surface: 'runtime' | 'lifecycle'): Dialect {
       // The daemon's framework (axum) words these, with no `code`: serde_json's message for a
       // body that is not JSON, its own prefix for a body of the wrong shape.
       const received = issues.find((i) => i.received !== undefined)?.received;
+      const notUtf8 = issues.find((i) => i.invalidUtf8At !== undefined && i.receivedBytes !== undefined);
+      if (notUtf8) return errorResponse(400, `Failed to parse the request body as JSON: ${serdeUtf8Error(notUtf8.receivedBytes!, notUtf8.invalidUtf8At!)}`);
       if (kind === 'malformed') {
         return errorResponse(400, `Failed to parse the request body as JSON: ${received !== undefined ? serdeJsonError(received) : reasons(issues)}`);
       }

@@ -50,6 +50,14 @@ describe('tensorlake runtime: start, get, captured output', () => {
     const [dir, greeting] = await box.lines(here.pid, 'stdout');
     expect(greeting).toBe('hello');
     expect(await box.lines(there.pid, 'stdout')).toEqual([`${dir}/sub`]);
+
+    // `..` goes no higher than the sandbox's folder, as `/..` is `/`: it never leads out.
+    const up = await box.start({ command: 'pwd', working_dir: '../../..' });
+    const upFromSub = await box.start({ command: 'pwd', working_dir: 'sub/../../x/..' });
+    await box.waitForEnd(up.pid);
+    await box.waitForEnd(upFromSub.pid);
+    expect(await box.lines(up.pid, 'stdout')).toEqual([dir]);
+    expect(await box.lines(upFromSub.pid, 'stdout')).toEqual([dir]);
   });
 
   it('answers a process that cannot be spawned with the documented 500', async () => {
@@ -269,6 +277,13 @@ describe('tensorlake runtime: errors in the provider envelope', () => {
     expect(await malformed.json()).toEqual({ error: 'Failed to parse the request body as JSON: EOF while parsing a value at line 1 column 12' });
     const badKey = await box.fetch('/api/v1/processes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{command: 1}' });
     expect(await badKey.json()).toEqual({ error: 'Failed to parse the request body as JSON: key must be a string at line 1 column 2' });
+    // serde_json reads bytes: a string that is not UTF-8 is refused at its closing quote (column 19
+    // here), where Go would have gone on with U+FFFD. Nothing was started.
+    const notUtf8 = await box.fetch('/api/v1/processes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"command":"echo \xff","args":[]}', 'latin1') });
+    expect([notUtf8.status, await notUtf8.json()]).toEqual([400, { error: 'Failed to parse the request body as JSON: invalid unicode code point at line 1 column 19' }]);
+    const unclosed = await box.fetch('/api/v1/processes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"command":"\xc3', 'latin1') });
+    expect(await unclosed.json()).toEqual({ error: 'Failed to parse the request body as JSON: EOF while parsing a string at line 1 column 13' });
+    expect((await (await box.fetch('/api/v1/processes')).json()).processes).toEqual([]);
 
     const wrongTypes = await box.postJson('/api/v1/processes', { command: 'echo', args: 'x', stdin_mode: 'open' });
     expect(wrongTypes.status).toBe(422);

@@ -36,3 +36,34 @@ function position(body: string, fault: JsonFault): { line: number; column: numbe
   const lines = upTo.split('\n');
   return { line: lines.length, column: Buffer.byteLength(lines[lines.length - 1]) };
 }
+
+/**
+ * serde_json's error for a body whose byte at `offset` is not UTF-8. Inside a string, serde
+ * checks the string's bytes once it has read the closing quote, and reports the quote's column:
+ * `invalid unicode code point at line 1 column 19`; a string that never closes is `EOF while
+ * parsing a string`. Outside a string the byte cannot start a value (`expected value`), which is
+ * serde's answer where a value was due; after a key or a value it would word the comma or colon
+ * it expected, which is not told apart here.
+ */
+export function serdeUtf8Error(bytes: Uint8Array, offset: number): string {
+  const QUOTE = 0x22;
+  const BACKSLASH = 0x5c;
+  // Is the byte inside a string? Walk from the start, strings and escapes only.
+  let inString = false;
+  for (let i = 0; i < offset; i++) {
+    if (inString && bytes[i] === BACKSLASH) i++;
+    else if (bytes[i] === QUOTE) inString = !inString;
+  }
+  const at = (index: number) => {
+    let lineStart = 0;
+    let line = 1;
+    for (let i = 0; i < index; i++) if (bytes[i] === 0x0a) (line++, (lineStart = i + 1));
+    return `line ${line} column ${index - lineStart}`;
+  };
+  if (!inString) return `expected value at ${at(offset + 1)}`;
+  for (let i = offset; i < bytes.length; i++) {
+    if (bytes[i] === BACKSLASH) i++;
+    else if (bytes[i] === QUOTE) return `invalid unicode code point at ${at(i + 1)}`;
+  }
+  return `EOF while parsing a string at ${at(bytes.length)}`;
+}

@@ -1,6 +1,6 @@
 import { REASON_HEADER } from '../../kernel/emulator-headers.ts';
 import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
 import { SpawnError, type ManagedProcess, type StartSpec } from '../../core/managed-process.ts';
 import { TooManyProcessesError } from '../../core/process-supervisor.ts';
 import type { EmuResponse } from '../../kernel/exchange.ts';
@@ -37,11 +37,11 @@ export async function startProcess(
   request: ProcessRequest,
 ): Promise<{ proc: ManagedProcess } | { error: EmuResponse }> {
   const args = request.args ?? [];
-  const cwd = request.working_dir ? (isAbsolute(request.working_dir) ? request.working_dir : resolve(sandbox.dir, request.working_dir)) : sandbox.dir;
+  const cwd = workingFolder(sandbox.dir, request.working_dir);
   // Node reports a missing cwd as "spawn <command> ENOENT", which blames the command; say what is wrong.
   const dir = await stat(cwd).catch(() => undefined);
   if (!dir?.isDirectory()) {
-    return { error: spawnFailure(`working directory '${cwd}' does not exist or is not a directory. Create it first or pass another working_dir`) };
+    return { error: spawnFailure(`working directory '${request.working_dir}' does not exist or is not a directory. Create it first or pass another working_dir`) };
   }
   const spec: StartSpec = {
     argv: [request.command, ...args],
@@ -63,6 +63,18 @@ export async function startProcess(
     if (error instanceof TooManyProcessesError) return { error: errorResponse(500, error.message, 'TOO_MANY_PROCESSES') };
     throw error;
   }
+}
+
+/**
+ * Where a process runs. A relative working_dir is taken from the sandbox's folder, as from `/`,
+ * where `..` goes no higher (as on any filesystem: `/..` is `/`), so it never leads out of the
+ * folder. An absolute one is the host's path, as absolute paths in commands are (the emulator
+ * runs no chroot; the README says so).
+ */
+function workingFolder(folder: string, workingDir: string | undefined): string {
+  if (!workingDir) return folder;
+  if (isAbsolute(workingDir)) return workingDir;
+  return join(folder, posix.normalize(`/${workingDir}`));
 }
 
 /**
