@@ -172,7 +172,7 @@ describe('npm start', () => {
     }
   });
 
-  it('keeps serving when whoever read its output goes away (npm start | head -1)', async () => {
+  it('keeps serving when whoever read its output goes away (npm start | head -1, then stderr too)', async () => {
     // The CLI itself, not npm: npm would die of the closed pipe first.
     const child = spawn(process.execPath, [join(root, 'bin', 'sandbox-emulator.js'), 'start', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.push(child);
@@ -180,6 +180,12 @@ describe('npm start', () => {
     child.stdout!.destroy();
     // Each answer writes a log line into the closed pipe; the first one used to end the emulator.
     for (let i = 0; i < 3; i++) expect((await fetch(`${origin}/agentbox/ping`)).status).toBe(200);
+    // stderr going too (a log shipper that took both): a process that cannot start writes its
+    // reason to the log, and the shutdown below writes to both.
+    child.stderr!.destroy();
+    const failed = await fetch(`${origin}/tensorlake/sandboxes/sbx-closed/api/v1/processes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"command":"no-such-program"}' });
+    expect(failed.status).toBe(500);
+    expect((await fetch(`${origin}/agentbox/ping`)).status).toBe(200);
     expect(child.exitCode).toBeNull();
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
