@@ -1,4 +1,5 @@
 import type { StdinLimits } from './core/managed-process.ts';
+import { Activity } from './core/activity.ts';
 import { sweepOrphanedTrees } from './core/process-tree.ts';
 import { createTempRoot, removeTempRoot, sweepStaleRoots } from './core/temp-root.ts';
 import { createAgentBoxProvider } from './providers/agentbox/index.ts';
@@ -85,6 +86,8 @@ export class EmulatorApp {
     readonly providers: Provider[],
     /** The temporary folder every sandbox's folder is made in. */
     readonly root: string,
+    /** Sandboxes and processes as they come and go, for watchers such as the web view. */
+    readonly activity: Activity,
   ) {
     for (const provider of providers) for (const mount of provider.mounts) this.mounts.set(mount.id, mount);
   }
@@ -96,6 +99,7 @@ export class EmulatorApp {
     // And what they left running: processes whose emulator is gone (see process-tree.ts).
     sweepOrphanedTrees();
     const root = await createTempRoot();
+    const activity = new Activity();
     const providers: Provider[] = [];
     try {
       for (const name of names) {
@@ -115,6 +119,7 @@ export class EmulatorApp {
             stdinLimits: options.stdinLimits,
             maxFileBytes: options.maxFileBytes,
             pools: options.pools,
+            activity,
           }),
         );
       }
@@ -123,7 +128,7 @@ export class EmulatorApp {
       await removeTempRoot(root);
       throw error;
     }
-    return new EmulatorApp(options, providers, root);
+    return new EmulatorApp(options, providers, root, activity);
   }
 
   has(mountId: string): boolean {

@@ -12,7 +12,14 @@ export type { FixtureController } from './replay/install-fixtures.ts';
 
 export { assembleEmulator, type AssembleOptions, type AssembledEmulator } from './assemble.ts';
 
-export interface EmulatorOptions extends AssembleOptions, HttpServerOptions {}
+export interface EmulatorOptions extends AssembleOptions, Omit<HttpServerOptions, 'webView'> {
+  /**
+   * The web view at /_emulator/ (sandboxes, processes and their output, live). Default: on,
+   * unless a provider token is set: the view has no login of its own, and a token means the
+   * emulator is meant to be reached by more than its own user.
+   */
+  ui?: boolean;
+}
 
 /** Base URLs to aim each provider's SDK or curl at, once the emulator listens. */
 export interface BaseUrls {
@@ -41,7 +48,9 @@ export interface Emulator extends AssembledEmulator {
  */
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const { app, faults, fixtures, reset, close } = await assembleEmulator(options);
-  const transport = new HttpTransport(app, options);
+  const tokens = Object.values(options.tokens ?? {}).some((token) => token !== undefined && token !== '');
+  const webView = options.ui !== false && !tokens ? { fidelity: options.fidelity ?? 'spec', quirks: options.quirks ?? [], faults: options.faults ?? [] } : undefined;
+  const transport = new HttpTransport(app, { ...options, webView });
   let urls: BaseUrls | undefined;
   let closing: Promise<void> | undefined;
   return {

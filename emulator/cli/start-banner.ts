@@ -70,6 +70,11 @@ export function startBanner(urls: BaseUrls, options: EmulatorOptions): string {
       '',
     );
   }
+  const tokens = Object.values(options.tokens ?? {}).some((t) => t !== undefined && t !== '');
+  if (options.ui === false) lines.push('Web view      off (--no-ui)');
+  else if (tokens) lines.push('Web view      off: provider tokens are set, and the view has no login of its own');
+  else lines.push(`Web view      ${urls.origin}/_emulator/   (sandboxes, processes and their output, live)`);
+  lines.push('');
   lines.push('Ctrl-C ends every process the emulator started.');
   return lines.join('\n');
 }

@@ -49,6 +49,8 @@ ${quirkHelp()}
   --config <file>          a YAML or JSON file with any of these settings (flags win)
   --no-strict              pass responses that break the spec (they are still reported)
   --quiet                  no log line per request
+  --no-ui                  no web view (by default at /_emulator/: sandboxes, processes and
+                           their output, live; off anyway when a provider token is set)
 `;
 
 /** The quirk names per provider, indented for START_USAGE. */
@@ -68,6 +70,7 @@ interface ConfigFile {
   outputCap?: number | string;
   pools?: AgentBoxPool[];
   strict?: boolean;
+  ui?: boolean;
   faults?: unknown[];
   fixtures?: string[];
 }
@@ -103,6 +106,7 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
         config: { type: 'string' },
         'no-strict': { type: 'boolean' },
         quiet: { type: 'boolean' },
+        'no-ui': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -154,6 +158,7 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
       outputCapBytes: capText === undefined ? undefined : parseSize(String(capText)),
       pools,
       strict: flags['no-strict'] ? false : (config.strict ?? true),
+      ui: flags['no-ui'] ? false : (config.ui ?? true),
       faults,
       // Loaded (and a broken one refused, with its file and line) when the emulator is created.
       fixtures: [...(config.fixtures ?? []), ...(flags.fixtures ?? [])],

@@ -17,6 +17,8 @@ export interface SupervisorOptions {
   now?: () => number;
   /** The sandbox's tag (see process-tree.ts); a new one by default. */
   tree?: string;
+  /** Told of every process once it has started (the sandbox's registry passes it on). */
+  onStarted?: (proc: ManagedProcess) => void;
 }
 
 export const DEFAULT_MAX_FINISHED = 1000;
@@ -43,6 +45,7 @@ export class ProcessSupervisor {
   /** Every descendant of this sandbox's processes carries this prefix in its environment. */
   readonly tree: string;
   private started = 0;
+  private readonly onStarted?: (proc: ManagedProcess) => void;
 
   /** Starts in flight: counted against the limit, and waited for by close(). */
   private readonly starting = new Set<Promise<ManagedProcess>>();
@@ -52,6 +55,7 @@ export class ProcessSupervisor {
     this.maxFinished = options.maxFinished ?? DEFAULT_MAX_FINISHED;
     this.now = options.now ?? Date.now;
     this.tree = options.tree ?? newSandboxTree();
+    this.onStarted = options.onStarted;
   }
 
   async start(spec: StartSpec): Promise<ManagedProcess> {
@@ -71,6 +75,7 @@ export class ProcessSupervisor {
       this.starting.delete(starting);
     }
     this.processes.push(proc);
+    this.onStarted?.(proc);
     // Closed while it started: it goes with the rest (close() waits for starts in flight).
     if (this.closing) {
       await proc.terminate();

@@ -1,5 +1,6 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ActivitySink } from './activity.ts';
 import { ProcessSupervisor, type SupervisorOptions } from './process-supervisor.ts';
 
 /** A sandbox: an id, a working directory of its own, an environment, and its processes. */
@@ -26,6 +27,8 @@ export interface SandboxRegistryOptions {
   maxSandboxes?: number;
   supervisor?: SupervisorOptions;
   now?: () => number;
+  /** Where sandboxes made and removed, and processes started and ended, are told. */
+  activity?: ActivitySink;
 }
 
 export class TooManySandboxesError extends Error {
@@ -68,6 +71,7 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
     try {
       const sandbox = await made;
       this.sandboxes.set(id, sandbox);
+      this.tell({ type: 'sandbox-created', sandboxId: id, createdAt: sandbox.createdAt });
       return sandbox;
     } finally {
       this.pending.delete(id);
@@ -90,6 +94,7 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
     this.sandboxes.delete(id);
     await sandbox.processes.close();
     await removeFolder(sandbox.dir);
+    this.tell({ type: 'sandbox-deleted', sandboxId: id });
     return true;
   }
 
@@ -97,7 +102,20 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
   async close(): Promise<void> {
     await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
     await Promise.all(this.list().map((s) => s.processes.close()));
+    for (const id of this.sandboxes.keys()) this.tell({ type: 'sandbox-deleted', sandboxId: id });
     this.sandboxes.clear();
+  }
+
+  private tell(event: { type: 'sandbox-created'; sandboxId: string; createdAt: number } | { type: 'sandbox-deleted'; sandboxId: string }): void {
+    const sink = this.options.activity;
+    if (sink) sink.feed.emit({ ...event, provider: sink.provider });
+  }
+
+  private started(sandboxId: string, proc: import('./managed-process.ts').ManagedProcess): void {
+    const sink = this.options.activity;
+    if (!sink) return;
+    sink.feed.emit({ type: 'process-started', provider: sink.provider, sandboxId, process: proc });
+    void proc.done.then(() => sink.feed.emit({ type: 'process-ended', provider: sink.provider, sandboxId, process: proc }));
   }
 
   private async make(id: string, data: Data, env: Record<string, string>): Promise<Sandbox<Data>> {
@@ -110,7 +128,7 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
       dir,
       env: { ...baseEnvironment(dir), ...env },
       createdAt: this.now(),
-      processes: new ProcessSupervisor({ ...this.options.supervisor, now: this.now }),
+      processes: new ProcessSupervisor({ ...this.options.supervisor, now: this.now, onStarted: (proc) => this.started(id, proc) }),
       data,
     };
   }

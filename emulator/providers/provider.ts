@@ -1,4 +1,6 @@
+import type { Activity } from '../core/activity.ts';
 import type { StdinLimits } from '../core/managed-process.ts';
+import type { Sandbox } from '../core/sandbox-registry.ts';
 import type { Mount } from '../openapi/pipeline.ts';
 
 export type ProviderName = 'blaxel' | 'tensorlake' | 'agentbox';
@@ -42,12 +44,16 @@ export interface ProviderOptions {
   /** AgentBox sandbox pools, beside the default one. */
   pools?: AgentBoxPool[];
   now?: () => number;
+  /** Told of sandboxes and processes as they come and go (see core/activity.ts). */
+  activity?: Activity;
 }
 
 /** A provider: the mounts it serves (each one document surface) and its lifecycle. */
 export interface Provider {
   name: ProviderName;
   mounts: Mount[];
+  /** The sandboxes it holds now, for watchers that are no provider (the web view). */
+  sandboxes(): Sandbox<unknown>[];
   /** Ends every process and forgets every sandbox, keeping the provider usable. */
   reset(): Promise<void>;
   /** Ends every process. */

@@ -69,7 +69,7 @@ function filesBesideSandboxes(root: string): Record<string, string> {
       const path = join(dir, name);
       const stat = statSync(path, { throwIfNoEntry: false });
       if (stat?.isFile()) out[path.slice(root.length)] = readFileSync(path, 'utf8');
-      else if (stat?.isDirectory() && depth === 0 && ['blaxel', 'tensorlake'].includes(name)) look(path, 1);
+      else if (stat?.isDirectory() && depth === 0 && ['blaxel', 'tensorlake', 'agentbox'].includes(name)) look(path, 1);
     }
   };
   look(root, 0);
@@ -111,7 +111,7 @@ describe.each(PROVIDERS.map((p) => [p.name, p] as const))('%s, given bad input o
   it('answers each case as the document declares, never a 5xx, and touches nothing outside the sandboxes', async () => {
     const fixtures = await provider.fixtures(client);
     const root = emulator.app.root;
-    const planted = { '/PLANTED': 'outside every sandbox\n', ...(provider.name === 'agentbox' ? {} : { [`/${provider.name}/PLANTED`]: 'beside the sandboxes\n' }) };
+    const planted = { '/PLANTED': 'outside every sandbox\n', [`/${provider.name}/PLANTED`]: 'beside the sandboxes\n' };
     for (const [path, text] of Object.entries(planted)) writeFileSync(join(root, path), text);
 
     const targets = provider.mounts.flatMap((id) => operationTargets(emulator.app.mount(id)!));

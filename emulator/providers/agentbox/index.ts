@@ -40,6 +40,7 @@ export async function createAgentBoxProvider(options: ProviderOptions): Promise<
     maxSandboxes: options.maxSandboxes,
     maxFinishedProcesses: options.maxFinishedProcesses,
     now,
+    activity: options.activity && { feed: options.activity, provider: 'agentbox' },
   });
   const quirk = agentBoxQuirks(options);
   const ctx: AgentBoxContext = { store, pools, quirk, now, capBytes };
@@ -66,6 +67,7 @@ export async function createAgentBoxProvider(options: ProviderOptions): Promise<
   return {
     name: 'agentbox',
     mounts: [{ ...mount, router: relaxValidation(mount.router, quirk) }],
+    sandboxes: () => store.sandboxes(),
     reset: () => store.reset(),
     close: () => store.close(),
   };

@@ -1,5 +1,6 @@
 import { randomAlphanumeric, uuidv7 } from '../../core/ids.ts';
 import type { ManagedProcess } from '../../core/managed-process.ts';
+import type { ActivitySink } from '../../core/activity.ts';
 import { SandboxRegistry, type Sandbox } from '../../core/sandbox-registry.ts';
 import type { AgentBoxPool } from '../provider.ts';
 import { mainContainerIndex } from './pools.ts';
@@ -47,6 +48,7 @@ export interface SandboxStoreOptions {
   maxSandboxes?: number;
   maxFinishedProcesses?: number;
   now: () => number;
+  activity?: ActivitySink;
 }
 
 /** Raised when a container of a pool cannot be started; the claim is undone. */
@@ -73,7 +75,13 @@ export class SandboxStore {
       now: options.now,
       maxSandboxes: options.maxSandboxes,
       supervisor: { maxRunning: options.maxProcesses, maxFinished: options.maxFinishedProcesses },
+      activity: options.activity,
     });
+  }
+
+  /** The live sandboxes, with their containers' processes. */
+  sandboxes(): Sandbox[] {
+    return this.registry.list();
   }
 
   /** Starts every container of the pool and records the sandbox. */

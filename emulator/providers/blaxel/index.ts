@@ -33,6 +33,7 @@ export async function createBlaxelProvider(options: ProviderOptions): Promise<Pr
     supervisor: { maxRunning: options.maxProcesses, maxFinished: options.maxFinishedProcesses, now },
     maxSandboxes: options.maxSandboxes,
     now,
+    activity: options.activity && { feed: options.activity, provider: 'blaxel' },
   });
   const bx: BlaxelContext = {
     registry,
@@ -65,6 +66,7 @@ export async function createBlaxelProvider(options: ProviderOptions): Promise<Pr
   return {
     name: 'blaxel',
     mounts: [{ ...sandboxMount, validator: new EdgeAwareValidator(sandboxMount.validator.spec) }, controlMount],
+    sandboxes: () => registry.list(),
     async reset() {
       cancelRestarts(registry);
       await registry.close();

@@ -41,6 +41,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
     supervisor: { maxRunning: options.maxProcesses, maxFinished: options.maxFinishedProcesses },
     maxSandboxes: options.maxSandboxes,
     now: options.now,
+    activity: options.activity && { feed: options.activity, provider: 'tensorlake' },
   });
   const state: TensorlakeState = {
     registry,
@@ -70,6 +71,7 @@ export async function createTensorlakeProvider(options: ProviderOptions): Promis
   return {
     name: 'tensorlake',
     mounts: [runtime, lifecycle],
+    sandboxes: () => registry.list(),
     async reset() {
       // Delete (not just close) so each sandbox's folder goes too; the registry stays usable.
       await Promise.all(registry.list().map((s) => registry.delete(s.id)));

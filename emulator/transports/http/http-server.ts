@@ -9,6 +9,7 @@ import { checkBrowserAccess, corsHeaders, type BrowserGuardOptions } from './bro
 import { endOfTurn } from './end-of-turn.ts';
 import { httpUrlFor, matchRoute } from './http-routes.ts';
 import { parseRequestUrl, type RequestUrl } from './request-url.ts';
+import { WebView, type InForce } from './web-view/web-view.ts';
 
 export interface HttpServerOptions extends BrowserGuardOptions {
   /** Default 127.0.0.1: the emulator runs untrusted commands and must not face a network by accident. */
@@ -22,6 +23,8 @@ export interface HttpServerOptions extends BrowserGuardOptions {
   maxBodyBytes?: number;
   /** One line per request. Default: none. */
   log?: (line: string) => void;
+  /** The web view under /_emulator/ (see web-view/web-view.ts), with what it shows as in force; off when absent. */
+  webView?: InForce;
 }
 
 /** Thrown by listen() when the port cannot be bound, with a message fit for one line. */
@@ -37,6 +40,7 @@ export class HttpTransport {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private origin = '';
+  private readonly webView?: WebView;
 
   constructor(
     private readonly app: EmulatorApp,
@@ -47,6 +51,7 @@ export class HttpTransport {
     this.server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
       void this.serve(req, res);
     });
+    if (options.webView) this.webView = new WebView(app, options.webView);
     // Streams stay open as long as processes run: no request timeout, as on the real servers.
     this.server.requestTimeout = 0;
     this.server.on('connection', (socket) => {
@@ -81,6 +86,7 @@ export class HttpTransport {
 
   /** Stops accepting, cuts open streams, and resolves when the server is closed. */
   async close(): Promise<void> {
+    this.webView?.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -111,6 +117,16 @@ export class HttpTransport {
       // An allowed page asks before its real request; every provider gets the same answer.
       res.writeHead(204, corsHeaders(guard.corsOrigin, String(req.headers['access-control-request-headers'] ?? ''))).end();
       this.options.log?.(`${req.method} ${url.pathname}${url.search} 204 ${Date.now() - started}ms (preflight)`);
+      return;
+    }
+    if (this.webView && WebView.owns(url.pathname)) {
+      // The view's own requests are not provider requests: they stay out of its request log.
+      const viewStatus = await this.webView.serve(req, res, new URL(`${url.pathname}${url.search}`, 'http://view'), guard.corsOrigin !== undefined).catch(() => {
+        if (!res.headersSent) writeFallback(res, 500, 'Failed to serve the web view.');
+        else res.destroy();
+        return 500;
+      });
+      this.options.log?.(`${req.method} ${url.pathname}${url.search} ${viewStatus} ${Date.now() - started}ms (web view)`);
       return;
     }
     const controller = new AbortController();
@@ -175,6 +191,7 @@ export class HttpTransport {
       else res.destroy();
     } finally {
       this.options.log?.(`${req.method} ${url.pathname}${url.search} ${status} ${Date.now() - started}ms${note}`);
+      this.webView?.noteRequest({ time: started, method, path: `${url.pathname}${url.search}`, status, ms: Date.now() - started });
     }
   }
 }
