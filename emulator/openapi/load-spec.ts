@@ -1,9 +1,11 @@
-import SwaggerParser from '@apidevtools/swagger-parser';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { OpenAPIDocument } from './openapi-types.ts';
-import { DEFAULT_VALIDATED_CACHE_DIR, readValidated, rememberValidated, validatedKey } from './validated-cache.ts';
+import { DEFAULT_VALIDATED_CACHE_DIR, readDereferenced, readValidated, rememberDereferenced, rememberValidated, validatedKey } from './validated-cache.ts';
+
+/** swagger-parser, loaded on first need: a start whose documents are all cached needs it not. */
+const swaggerParser = async () => (await import('@apidevtools/swagger-parser')).default;
 
 /** A document that could not be read, parsed, validated or dereferenced. */
 export class SpecLoadError extends Error {
@@ -52,8 +54,12 @@ export async function loadSpec(file: string, options: LoadSpecOptions = {}): Pro
   const cache = cacheDir === false ? undefined : { dir: cacheDir, key: validatedKey(text) };
   const remembered = cache && (await readValidated(cache.dir, cache.key));
   if (remembered) {
+    const dereferenced = await readDereferenced(cache.dir, cache.key);
+    if (dereferenced) return { file, raw: remembered as OpenAPIDocument, document: dereferenced as OpenAPIDocument };
     try {
-      const document = (await SwaggerParser.dereference(structuredClone(remembered) as never)) as unknown as OpenAPIDocument;
+      const document = (await (await swaggerParser()).dereference(structuredClone(remembered) as never)) as unknown as OpenAPIDocument;
+      // Kept before anyone else holds it (the router may add to what it is given).
+      await rememberDereferenced(cache.dir, cache.key, document);
       return { file, raw: remembered as OpenAPIDocument, document };
     } catch (error) {
       throw new SpecLoadError(file, faultOf(error));
@@ -72,7 +78,7 @@ export async function loadSpec(file: string, options: LoadSpecOptions = {}): Pro
   let document: OpenAPIDocument;
   try {
     // validate() dereferences in place as well; give it its own copy so `raw` keeps its refs.
-    document = (await SwaggerParser.validate(structuredClone(parsed) as never)) as unknown as OpenAPIDocument;
+    document = (await (await swaggerParser()).validate(structuredClone(parsed) as never)) as unknown as OpenAPIDocument;
   } catch (error) {
     throw new SpecLoadError(file, faultOf(error));
   }

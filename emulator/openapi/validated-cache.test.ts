@@ -53,6 +53,22 @@ describe('the cache of validated documents', () => {
     expect(second.document).toEqual(first.document);
   });
 
+  it('keeps the dereferenced form too: the third load dereferences nothing, and shared schemas stay one object', async () => {
+    const { file, cacheDir } = await setUp();
+    await writeFile(file, VALID.replace("          description: ok", "          description: ok\n          headers: { x-thing: { schema: { $ref: '#/components/schemas/Thing' } } }"));
+    await loadSpec(file, { cacheDir });
+    const dereference = vi.spyOn(SwaggerParser, 'dereference');
+    const second = await loadSpec(file, { cacheDir });
+    expect(dereference).toHaveBeenCalledTimes(1);
+    const third = await loadSpec(file, { cacheDir });
+    expect(dereference).toHaveBeenCalledTimes(1);
+    expect(third.document).toEqual(second.document);
+    const ok = (third.document.paths as any)['/process/{id}'].get.responses['200'];
+    // One object reached from both $refs, as swagger-parser made it: a validator compiled once.
+    expect(ok.content['application/json'].schema).toBe(ok.headers['x-thing'].schema);
+    expect((await readdir(cacheDir)).filter((name) => name.endsWith('.deref.v8'))).toHaveLength(1);
+  });
+
   it('gives our own documents exactly as a full validation does', async () => {
     const { cacheDir } = await setUp();
     for (const name of ['blaxel.yaml', 'tensorlake.yaml']) {

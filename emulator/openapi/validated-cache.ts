@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
 
 /**
  * Where documents that validated are remembered: node_modules/.cache/, the usual home of tools'
@@ -112,6 +113,36 @@ function sameAfterJson(before: unknown, after: unknown): boolean {
   return keys.every((key) => sameAfterJson((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key]));
 }
 
+/**
+ * The dereferenced form of a text that validated before, as `rememberDereferenced` kept it, or
+ * undefined. Dereferencing (swagger-parser walking every $ref) was the largest single cost of a
+ * start once validation was cached; this makes it a read.
+ */
+export async function readDereferenced(dir: string, key: string): Promise<object | undefined> {
+  try {
+    const entry = deserialize(await readFile(join(dir, `${key}.deref.v8`))) as { key?: string; document?: unknown };
+    return entry.key === key && entry.document && typeof entry.document === 'object' ? entry.document : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keeps a dereferenced document in V8's serialization format, which, unlike JSON, keeps what
+ * dereferencing makes: one object reached from every $ref that named it (so a schema compiled
+ * once serves every use), and cycles. Best effort, as rememberValidated.
+ */
+export async function rememberDereferenced(dir: string, key: string, document: object): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const temporary = join(dir, `${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    await writeFile(temporary, serialize({ key, document }));
+    await rename(temporary, join(dir, `${key}.deref.v8`));
+  } catch {
+    // Unwritable or full, or a value V8 cannot serialize: the next start dereferences again.
+  }
+}
+
 async function prune(dir: string): Promise<void> {
   const names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
   if (names.length <= MAX_ENTRIES) return;
@@ -119,5 +150,11 @@ async function prune(dir: string): Promise<void> {
     names.map(async (name) => ({ name, mtimeMs: await stat(join(dir, name)).then((s) => s.mtimeMs, () => 0) })),
   );
   entries.sort((a, b) => a.mtimeMs - b.mtimeMs);
-  await Promise.all(entries.slice(0, entries.length - MAX_ENTRIES).map(({ name }) => unlink(join(dir, name)).catch(() => undefined)));
+  // The dereferenced form goes with its entry.
+  await Promise.all(
+    entries
+      .slice(0, entries.length - MAX_ENTRIES)
+      .flatMap(({ name }) => [name, name.replace(/\.json$/, '.deref.v8')])
+      .map((name) => unlink(join(dir, name)).catch(() => undefined)),
+  );
 }
