@@ -1,5 +1,6 @@
 import type { StdinLimits } from './core/managed-process.ts';
 import { Activity } from './core/activity.ts';
+import { createE2bProvider } from './providers/e2b/index.ts';
 import { sweepOrphanedTrees } from './core/process-tree.ts';
 import { createTempRoot, removeTempRoot, sweepStaleRoots } from './core/temp-root.ts';
 import { createAgentBoxProvider } from './providers/agentbox/index.ts';
@@ -67,6 +68,7 @@ const FACTORIES: Record<ProviderName, (options: ProviderOptions) => Promise<Prov
   blaxel: createBlaxelProvider,
   tensorlake: createTensorlakeProvider,
   agentbox: createAgentBoxProvider,
+  e2b: createE2bProvider,
 };
 
 export { DEFAULT_SPECS_DIR };

@@ -29,6 +29,7 @@ export const START_USAGE = `Usage: sandbox-emulator start [options]
   --blaxel-token <t>       require this credential on Blaxel requests (default: auth off)
   --tensorlake-token <t>   require this bearer token on Tensorlake requests
   --agentbox-token <t>     require this AGENTBOX-API-KEY on AgentBox requests
+  --e2b-token <t>          require this X-API-KEY on E2B API requests
   --fidelity <f>           spec (answer as the documents say; default) or observed (also the
                            providers' known departures from their documents)
   --quirk <name>           turn one observed quirk on (repeatable); the names:
@@ -97,6 +98,7 @@ export async function parseStartArgs(args: string[]): Promise<StartSettings> {
         'blaxel-token': { type: 'string' },
         'tensorlake-token': { type: 'string' },
         'agentbox-token': { type: 'string' },
+        'e2b-token': { type: 'string' },
         fidelity: { type: 'string' },
         quirk: { type: 'string', multiple: true },
         'output-cap': { type: 'string' },

@@ -129,7 +129,12 @@ function requestBodyType(match: MatchedOperation, contentType: string | undefine
   if (!content) return 'none';
   const types = Object.keys(content);
   const sent = contentType?.split(';')[0].trim().toLowerCase();
-  if (sent && !JSON_TYPE.test(sent) && types.some((t) => t.toLowerCase() === sent)) return 'raw';
+  const declared = sent ? types.find((t) => t.toLowerCase() === sent) : undefined;
+  if (declared && !JSON_TYPE.test(sent!)) return 'raw';
+  // A `+json` type whose schema says bytes is framed JSON, not JSON: Connect's enveloped
+  // messages (application/connect+json) are read by the handler.
+  const schema = declared ? (content[declared].schema as { type?: string; format?: string } | undefined) : undefined;
+  if (schema?.type === 'string' && schema.format === 'binary') return 'raw';
   return types.some((t) => JSON_TYPE.test(t)) ? 'json' : 'raw';
 }
 

@@ -8,6 +8,8 @@ export const EMULATED_QUIRKS: Record<ProviderName, readonly string[]> = {
   blaxel: BLAXEL_QUIRKS,
   tensorlake: TENSORLAKE_QUIRKS,
   agentbox: AGENTBOX_QUIRKS,
+  // None yet: no departure of E2B's from its own documents is on record here.
+  e2b: [],
 };
 
 /**

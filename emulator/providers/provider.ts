@@ -3,8 +3,8 @@ import type { StdinLimits } from '../core/managed-process.ts';
 import type { Sandbox } from '../core/sandbox-registry.ts';
 import type { Mount } from '../openapi/pipeline.ts';
 
-export type ProviderName = 'blaxel' | 'tensorlake' | 'agentbox';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['blaxel', 'tensorlake', 'agentbox'];
+export type ProviderName = 'blaxel' | 'tensorlake' | 'agentbox' | 'e2b';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['blaxel', 'tensorlake', 'agentbox', 'e2b'];
 
 /**
  * `spec` answers exactly as the documents say; `observed` also reproduces the providers'

@@ -18,6 +18,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { mountId: 'tensorlake-runtime', prefix: '/tensorlake/sandboxes/:sandbox' },
   { mountId: 'tensorlake-lifecycle', prefix: '/tensorlake' },
   { mountId: 'agentbox', prefix: '/agentbox' },
+  // envd before the API: with the SDK's `sandboxUrl` every sandbox shares /e2b/envd, and the
+  // E2b-Sandbox-Id header names it.
+  { mountId: 'e2b-envd', prefix: '/e2b/envd' },
+  { mountId: 'e2b-api', prefix: '/e2b' },
 ];
 
 export interface RouteMatch {

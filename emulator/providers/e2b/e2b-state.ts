@@ -1,0 +1,39 @@
+import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
+
+/** What the E2B API knows of a sandbox beyond the core's id, folder and processes. */
+export interface E2bSandboxData {
+  templateID: string;
+  metadata: Record<string, string>;
+  startedAt: number;
+  /** When the sandbox ends by itself: its timeout from creation or from the last timeout call. */
+  endAt: number;
+  /** Ends it at `endAt`; replaced by every timeout change. */
+  timer?: NodeJS.Timeout;
+  /** Tags given to processes at Start, for Connect and the others by tag. */
+  tags: Map<string, number>;
+}
+
+export type E2bSandbox = Sandbox<E2bSandboxData>;
+
+export interface E2bState {
+  registry: SandboxRegistry<E2bSandboxData>;
+  capBytes: number;
+  now: () => number;
+}
+
+/** The envd version the emulator says it runs: recent enough that the SDK turns on what it serves (stdin, closeStdin). */
+export const ENVD_VERSION = '0.5.7';
+/** E2B's default sandbox lifetime when create names none, in seconds (its document's default). */
+export const DEFAULT_TIMEOUT_SECONDS = 15;
+/** The owner every sandbox is listed under: there is one user here. */
+export const CLIENT_ID = 'sandbox-emulator';
+
+/** Sets when the sandbox ends by itself, `seconds` from now (0: now). */
+export function scheduleEnd(state: E2bState, sandbox: E2bSandbox, seconds: number): void {
+  if (sandbox.data.timer) clearTimeout(sandbox.data.timer);
+  sandbox.data.endAt = state.now() + seconds * 1000;
+  // Node's timers hold at most 2^31-1 ms (24.8 days); a longer life is that long.
+  const timer = setTimeout(() => void state.registry.delete(sandbox.id), Math.min(seconds * 1000, 2 ** 31 - 1));
+  timer.unref();
+  sandbox.data.timer = timer;
+}

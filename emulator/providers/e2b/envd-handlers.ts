@@ -1,0 +1,197 @@
+import { join, posix } from 'node:path';
+import type { ManagedProcess } from '../../core/managed-process.ts';
+import { SpawnError } from '../../core/managed-process.ts';
+import { TooManyProcessesError } from '../../core/process-supervisor.ts';
+import type { StreamItem } from '../../kernel/frames.ts';
+import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
+import { empty, json, stream } from '../respond.ts';
+import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
+import { connectError } from './dialects.ts';
+import type { E2bSandbox, E2bState } from './e2b-state.ts';
+
+interface ProcessConfig {
+  cmd: string;
+  args?: string[];
+  envs?: Record<string, string>;
+  cwd?: string;
+}
+interface Selector {
+  pid?: number;
+  tag?: string;
+}
+
+/** What List reports of each process: its config as started, and its tag. */
+const started = new WeakMap<ManagedProcess, { config: ProcessConfig; tag?: string }>();
+
+/**
+ * The sandbox a request to envd is for. With the SDK's `sandboxUrl`, every sandbox shares one
+ * base URL and the `E2b-Sandbox-Id` header names it; E2B's proxy answers 502 for one that does
+ * not run, before envd sees the request.
+ */
+function sandboxOf(state: E2bState, ctx: HandlerContext): E2bSandbox | EmuResponse {
+  const id = ctx.headers['e2b-sandbox-id'] ?? '';
+  const sandbox = state.registry.get(id);
+  return sandbox ?? json(502, { code: 502, message: 'The sandbox was not found', sandboxId: id });
+}
+
+const isResponse = (value: unknown): value is EmuResponse => typeof (value as EmuResponse).status === 'number';
+
+function find(sandbox: E2bSandbox, selector: Selector | undefined): ManagedProcess | undefined {
+  const pid = selector?.tag !== undefined ? sandbox.data.tags.get(selector.tag) : selector?.pid;
+  if (pid === undefined) return undefined;
+  const proc = sandbox.processes.byPid(pid);
+  return proc?.running ? proc : undefined;
+}
+
+const notFound = (selector: Selector | undefined) =>
+  connectError(404, 'not_found', selector?.tag !== undefined ? `process with tag ${selector.tag} not found` : `process with pid ${selector?.pid ?? 0} not found`);
+
+/** Go's words for how a process ended (os.ProcessState.String), which envd passes on. */
+const GO_SIGNAL_WORDS: Record<string, string> = { SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGHUP: 'hangup', SIGQUIT: 'quit', SIGPIPE: 'broken pipe' };
+
+function endEvent(exit: { exitCode: number | null; signal: string | null }) {
+  if (exit.signal) {
+    const status = `signal: ${GO_SIGNAL_WORDS[exit.signal] ?? exit.signal}`;
+    return { exitCode: -1, exited: true, status, error: status };
+  }
+  const code = exit.exitCode ?? 0;
+  const status = `exit status ${code}`;
+  // Protobuf's JSON leaves default values out: no exitCode for 0, no error for success.
+  return code === 0 ? { exited: true, status } : { exitCode: code, exited: true, status, error: status };
+}
+
+/** The process's events from `fromSeq` on, until it ends (or the client goes), then the end of the stream. */
+async function* events(proc: ManagedProcess, ctx: HandlerContext, fromSeq: number): AsyncGenerator<StreamItem> {
+  yield envelope({ event: { start: { pid: proc.pid } } });
+  for await (const chunk of proc.output.follow({ fromSeq, signal: ctx.signal })) {
+    yield envelope({ event: { data: { [chunk.stream]: chunk.data.toString('base64') } } });
+  }
+  // A client that goes away leaves the process running, as envd does (the SDK's disconnect()).
+  if (ctx.signal.aborted) return;
+  yield envelope({ event: { end: endEvent(await proc.done) } });
+  yield endOfStream();
+}
+
+/** Where a process runs: E2B's /home/user, and the relative paths in it, are the sandbox's folder. */
+function workingFolder(sandbox: E2bSandbox, cwd: string | undefined): string {
+  if (!cwd) return sandbox.dir;
+  const inHome = /^\/home\/user(\/|$)/.test(cwd) ? cwd.slice('/home/user'.length) : cwd.startsWith('/') ? undefined : cwd;
+  return inHome === undefined ? cwd : join(sandbox.dir, posix.normalize(`/${inHome}`));
+}
+
+export function startHandler(state: E2bState): Handler {
+  return async (ctx) => {
+    const sandbox = sandboxOf(state, ctx);
+    if (isResponse(sandbox)) return sandbox;
+    const message = readEnvelope(ctx.rawBody);
+    if (!message.ok) return connectError(400, 'invalid_argument', message.message);
+    const request = message.value as { process?: ProcessConfig; tag?: string; stdin?: boolean };
+    const config = request?.process;
+    if (!config || typeof config.cmd !== 'string') return stream(200, 'application/connect+json', single(endOfStream({ code: 'invalid_argument', message: 'process.cmd is required' })));
+    let proc: ManagedProcess;
+    try {
+      proc = await sandbox.processes.start({
+        argv: [config.cmd, ...(config.args ?? [])],
+        command: config.cmd,
+        args: config.args ?? [],
+        cwd: workingFolder(sandbox, config.cwd),
+        env: { ...sandbox.env, ...(config.envs ?? {}) },
+        stdin: request.stdin ? 'pipe' : 'closed',
+        capBytes: state.capBytes,
+      });
+    } catch (error) {
+      // A streaming call always answers 200; a failure before the first event is the end of the stream.
+      if (error instanceof SpawnError) return stream(200, 'application/connect+json', single(endOfStream({ code: 'internal', message: `error starting process: ${error.message}` })));
+      if (error instanceof TooManyProcessesError) return stream(200, 'application/connect+json', single(endOfStream({ code: 'resource_exhausted', message: error.message })));
+      throw error;
+    }
+    started.set(proc, { config, tag: request.tag });
+    if (request.tag !== undefined) sandbox.data.tags.set(request.tag, proc.pid);
+    return stream(200, 'application/connect+json', events(proc, ctx, 0));
+  };
+}
+
+async function* single(item: StreamItem): AsyncGenerator<StreamItem> {
+  yield item;
+}
+
+export function connectHandler(state: E2bState): Handler {
+  return (ctx) => {
+    const sandbox = sandboxOf(state, ctx);
+    if (isResponse(sandbox)) return sandbox;
+    const message = readEnvelope(ctx.rawBody);
+    if (!message.ok) return connectError(400, 'invalid_argument', message.message);
+    const selector = (message.value as { process?: Selector })?.process;
+    const proc = find(sandbox, selector);
+    if (!proc) {
+      const answer = notFound(selector).body as { kind: 'json'; value: { code: string; message: string } };
+      return stream(200, 'application/connect+json', single(endOfStream(answer.value)));
+    }
+    // From now on: what the process writes after the client connected.
+    return stream(200, 'application/connect+json', events(proc, ctx, proc.output.nextSeq));
+  };
+}
+
+export function listHandler(state: E2bState): Handler {
+  return (ctx) => {
+    const sandbox = sandboxOf(state, ctx);
+    if (isResponse(sandbox)) return sandbox;
+    const processes = sandbox.processes.running().map((proc) => {
+      const info = started.get(proc);
+      return { pid: proc.pid, ...(info?.tag !== undefined && { tag: info.tag }), config: info?.config ?? { cmd: proc.spec.command, args: proc.spec.args } };
+    });
+    return json(200, { processes });
+  };
+}
+
+export function sendInputHandler(state: E2bState): Handler {
+  return async (ctx) => {
+    const sandbox = sandboxOf(state, ctx);
+    if (isResponse(sandbox)) return sandbox;
+    const body = ctx.body as { process: Selector; input: { stdin?: string; pty?: string } };
+    const proc = find(sandbox, body.process);
+    if (!proc) return notFound(body.process);
+    if (!proc.stdinWritable) return connectError(412, 'failed_precondition', 'stdin not enabled or closed');
+    try {
+      await proc.writeStdin(Buffer.from(body.input.stdin ?? body.input.pty ?? '', 'base64'));
+    } catch (error) {
+      return connectError(412, 'failed_precondition', `error writing to stdin: ${(error as Error).message}`);
+    }
+    return json(200, {});
+  };
+}
+
+export function closeStdinHandler(state: E2bState): Handler {
+  return (ctx) => {
+    const sandbox = sandboxOf(state, ctx);
+    if (isResponse(sandbox)) return sandbox;
+    const body = ctx.body as { process: Selector };
+    const proc = find(sandbox, body.process);
+    if (!proc) return notFound(body.process);
+    proc.closeStdin();
+    return json(200, {});
+  };
+}
+
+export function sendSignalHandler(state: E2bState): Handler {
+  return (ctx) => {
+    const sandbox = sandboxOf(state, ctx);
+    if (isResponse(sandbox)) return sandbox;
+    const body = ctx.body as { process: Selector; signal: string };
+    const proc = find(sandbox, body.process);
+    if (!proc) return notFound(body.process);
+    if (body.signal === 'SIGNAL_SIGKILL') proc.kill();
+    else if (body.signal === 'SIGNAL_SIGTERM') {
+      proc.requested = 'signal';
+      proc.signal('SIGTERM');
+    } else return connectError(400, 'invalid_argument', `invalid signal: ${body.signal}`);
+    return json(200, {});
+  };
+}
+
+export function healthHandler(state: E2bState): Handler {
+  return (ctx) => {
+    const sandbox = sandboxOf(state, ctx);
+    return isResponse(sandbox) ? sandbox : empty(204);
+  };
+}

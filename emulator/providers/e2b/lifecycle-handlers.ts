@@ -1,0 +1,104 @@
+import { randomAlphanumeric } from '../../core/ids.ts';
+import { TooManySandboxesError } from '../../core/sandbox-registry.ts';
+import type { Handler } from '../../kernel/exchange.ts';
+import { empty, json } from '../respond.ts';
+import { apiError, noSuchSandbox } from './dialects.ts';
+import { CLIENT_ID, DEFAULT_TIMEOUT_SECONDS, ENVD_VERSION, scheduleEnd, type E2bSandbox, type E2bState } from './e2b-state.ts';
+
+interface NewSandbox {
+  templateID: string;
+  timeout?: number;
+  metadata?: Record<string, string>;
+  envVars?: Record<string, string>;
+}
+
+/** What create and connect answer: how to reach the sandbox. No access token: envd here checks none. */
+function sandboxAnswer(sandbox: E2bSandbox) {
+  return { sandboxID: sandbox.id, templateID: sandbox.data.templateID, clientID: CLIENT_ID, envdVersion: ENVD_VERSION, domain: null };
+}
+
+function listed(sandbox: E2bSandbox) {
+  return {
+    templateID: sandbox.data.templateID,
+    sandboxID: sandbox.id,
+    clientID: CLIENT_ID,
+    startedAt: new Date(sandbox.data.startedAt).toISOString(),
+    endAt: new Date(sandbox.data.endAt).toISOString(),
+    cpuCount: 2,
+    memoryMB: 512,
+    diskSizeMB: 1024,
+    metadata: sandbox.data.metadata,
+    state: 'running' as const,
+    envdVersion: ENVD_VERSION,
+  };
+}
+
+export function createSandboxHandler(state: E2bState): Handler {
+  return async ({ body }) => {
+    const request = body as NewSandbox;
+    // E2B's ids: 20 lower-case letters and digits.
+    const id = randomAlphanumeric(20);
+    let sandbox: E2bSandbox;
+    try {
+      sandbox = await state.registry.create(
+        id,
+        { templateID: request.templateID, metadata: request.metadata ?? {}, startedAt: state.now(), endAt: 0, tags: new Map() },
+        // E2B's sandboxes start their processes in /home/user; here that is the sandbox's folder (HOME).
+        request.envVars ?? {},
+      );
+    } catch (error) {
+      if (error instanceof TooManySandboxesError) return apiError(429, error.message);
+      throw error;
+    }
+    scheduleEnd(state, sandbox, request.timeout ?? DEFAULT_TIMEOUT_SECONDS);
+    return json(201, sandboxAnswer(sandbox));
+  };
+}
+
+export function listSandboxesHandler(state: E2bState): Handler {
+  return ({ query }) => {
+    const wanted = new URLSearchParams(query.get('metadata') ?? '');
+    const states = (query.get('state') ?? 'running').split(',');
+    const sandboxes = state.registry
+      .list()
+      .filter((s) => states.includes('running') && [...wanted].every(([key, value]) => s.data.metadata[key] === value))
+      .map(listed);
+    return json(200, sandboxes);
+  };
+}
+
+export function getSandboxHandler(state: E2bState): Handler {
+  return ({ params }) => {
+    const sandbox = state.registry.get(params.sandboxID);
+    return sandbox ? json(200, { ...listed(sandbox), domain: null }) : noSuchSandbox(params.sandboxID);
+  };
+}
+
+export function killSandboxHandler(state: E2bState): Handler {
+  return async ({ params }) => {
+    const sandbox = state.registry.get(params.sandboxID);
+    if (!sandbox) return noSuchSandbox(params.sandboxID);
+    if (sandbox.data.timer) clearTimeout(sandbox.data.timer);
+    await state.registry.delete(sandbox.id);
+    return empty(204);
+  };
+}
+
+export function setTimeoutHandler(state: E2bState): Handler {
+  return ({ params, body }) => {
+    const sandbox = state.registry.get(params.sandboxID);
+    if (!sandbox) return noSuchSandbox(params.sandboxID);
+    scheduleEnd(state, sandbox, (body as { timeout: number }).timeout);
+    return empty(204);
+  };
+}
+
+export function connectSandboxHandler(state: E2bState): Handler {
+  return ({ params, body }) => {
+    const sandbox = state.registry.get(params.sandboxID);
+    if (!sandbox) return noSuchSandbox(params.sandboxID);
+    const timeout = (body as { timeout?: number } | undefined)?.timeout;
+    if (timeout !== undefined) scheduleEnd(state, sandbox, timeout);
+    return json(200, sandboxAnswer(sandbox));
+  };
+}
