@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 
-type LockEntry = { version?: string; engines?: { node?: string } | string[]; hasInstallScript?: boolean; dev?: boolean };
+type LockEntry = { version?: string; engines?: { node?: string } | string[]; hasInstallScript?: boolean; dev?: boolean; optional?: boolean };
 type Lock = { packages: Record<string, LockEntry> };
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')) as T;
@@ -19,11 +19,18 @@ const packageName = (folder: string) => folder.slice(folder.lastIndexOf('node_mo
 
 function engineMisfits(lock: Lock, node: string) {
   return Object.entries(lock.packages)
-    .filter(([folder]) => folder !== '')
+    // An optional package whose engines refuse this Node is left out by npm, without a word
+    // (e2b's undici 8, which it uses only on Node 22).
+    .filter(([folder, entry]) => folder !== '' && !(entry.optional && !satisfiesEngines(entry, node)))
     .flatMap(([folder, entry]) => {
       const range = Array.isArray(entry.engines) ? undefined : entry.engines?.node;
       return range && !semver.satisfies(node, range) ? [`${packageName(folder)}@${entry.version} wants node ${range}`] : [];
     });
+}
+
+function satisfiesEngines(entry: LockEntry, node: string): boolean {
+  const range = Array.isArray(entry.engines) ? undefined : entry.engines?.node;
+  return !range || semver.satisfies(node, range);
 }
 
 describe('install noise', () => {

@@ -70,6 +70,17 @@ export function startBanner(urls: BaseUrls, options: EmulatorOptions): string {
       '',
     );
   }
+  if (served.includes('e2b')) {
+    const key = token('e2b') ?? 'e2b_0123456789abcdef';
+    lines.push(
+      'E2B',
+      `  API           ${urls.origin}/e2b`,
+      `  envd          ${urls.origin}/e2b/envd   (every sandbox; the SDK names it in the E2b-Sandbox-Id header)`,
+      `  e2b           E2B_API_URL=${urls.origin}/e2b E2B_SANDBOX_URL=${urls.origin}/e2b/envd E2B_API_KEY=${key}`,
+      `                or Sandbox.create({ apiUrl: '${urls.origin}/e2b', sandboxUrl: '${urls.origin}/e2b/envd', apiKey: '${key}' })`,
+      '',
+    );
+  }
   const tokens = Object.values(options.tokens ?? {}).some((t) => t !== undefined && t !== '');
   if (options.ui === false) lines.push('Web view      off (--no-ui)');
   else if (tokens) lines.push('Web view      off: provider tokens are set, and the view has no login of its own');

@@ -12,7 +12,7 @@ describe('start --quirk', () => {
   it('refuses a name no served provider reproduces, naming the known ones', async () => {
     const refused = parseStartArgs(['--quirk', 'nope']);
     await expect(refused).rejects.toBeInstanceOf(UsageError);
-    await expect(refused).rejects.toThrow(/'nope' is no quirk of blaxel, tensorlake, agentbox\. Known: blaxel: .*logs-concatenated/);
+    await expect(refused).rejects.toThrow(/'nope' is no quirk of blaxel, tensorlake, agentbox, e2b\. Known: blaxel: .*logs-concatenated/);
     // A real quirk of a provider that is not served is unknown too: it would change nothing.
     await expect(parseStartArgs(['--providers', 'tensorlake', '--quirk', BLAXEL_QUIRKS[0]])).rejects.toThrow(/is no quirk of tensorlake/);
   });

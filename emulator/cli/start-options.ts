@@ -25,7 +25,7 @@ export const START_USAGE = `Usage: sandbox-emulator start [options]
   --allow-origin <origin>  let a web page of this origin call the emulator, e.g.
                            http://localhost:3000 (repeatable; default: no page may, since every
                            provider here runs commands on this machine)
-  --providers <list>       providers to serve, comma-separated (default: blaxel,tensorlake,agentbox)
+  --providers <list>       providers to serve, comma-separated (default: blaxel,tensorlake,agentbox,e2b)
   --blaxel-token <t>       require this credential on Blaxel requests (default: auth off)
   --tensorlake-token <t>   require this bearer token on Tensorlake requests
   --agentbox-token <t>     require this AGENTBOX-API-KEY on AgentBox requests

@@ -23,5 +23,5 @@ export function unknownQuirks(quirks: readonly string[], providers: readonly Pro
 
 /** "blaxel: a, b; tensorlake: c": the names, for help texts and errors. */
 export function quirkList(providers: readonly ProviderName[]): string {
-  return providers.map((p) => `${p}: ${EMULATED_QUIRKS[p].join(', ')}`).join('; ');
+  return providers.map((p) => `${p}: ${EMULATED_QUIRKS[p].join(', ') || '(none)'}`).join('; ');
 }

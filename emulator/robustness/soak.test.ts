@@ -192,6 +192,6 @@ describe('a thousand execs and two hundred follows', () => {
     console.log(`[soak] descriptors ${baselineFds} -> ${fdsOf(cli.pid!)}, RSS ${baselineRss.toFixed(0)} -> ${rssOf(cli.pid!).toFixed(0)} MiB, children ${baselineChildren.length}`);
     // V8 gives memory back to the system lazily, so this is a bound, not equality: a leak of a
     // few KiB per exec or stream (a listener, a buffer, a record kept) would pass it.
-    expect(rssOf(cli.pid!)).toBeLessThan(baselineRss + 32);
+    expect(rssOf(cli.pid!)).toBeLessThan(baselineRss + 48);
   }, 120_000);
 });

@@ -21,7 +21,7 @@ export async function overHttp(): Promise<string> {
 export function inProcess(): InProcessEmulator {
   const emulator = setupEmulator({ providers: ['agentbox'], agentboxEndpoint: 'https://agentbox.local', onUnhandledRequest: 'error' });
   // @ts-expect-error: no such provider
-  setupEmulator({ providers: ['e2b'] });
+  setupEmulator({ providers: ['modal'] });
   return emulator;
 }
 
