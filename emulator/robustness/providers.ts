@@ -189,4 +189,27 @@ export const PROVIDERS: ProviderFuzz[] = [
     },
     ping: { method: 'GET', path: '/agentbox/ping' },
   },
+  {
+    name: 'e2b',
+    mounts: ['e2b-api', 'e2b-envd'],
+    hints: {
+      valid: {
+        'path.sandboxID': ids('sandbox'),
+        // Mostly the fixtures' sandbox, often one that does not run (E2B's proxy answers 502).
+        'header.E2b-Sandbox-Id': fc.oneof({ weight: 5, arbitrary: fc.constant(known('sandbox')) }, { weight: 2, arbitrary: oddString() }),
+        'body.templateID': fc.oneof(fc.constant('base'), oddString()),
+        'body.timeout': fc.integer({ min: 0, max: 3600 }),
+        'body.envVars{}': envName,
+        // Pids that name nothing running here: the fixtures start no process (Start takes an
+        // enveloped body, which the generators only ever break).
+        'body.process.pid': pidLike.map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n <= 4294967295),
+      },
+    },
+    async fixtures(client) {
+      const created = await client.json('POST', '/e2b/v2/sandboxes', { templateID: 'base', timeout: 3600 });
+      expectStatus('the sandbox', created, 201);
+      return { sandbox: created.body.sandboxID };
+    },
+    ping: { method: 'GET', path: '/e2b/v2/sandboxes' },
+  },
 ];

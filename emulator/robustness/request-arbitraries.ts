@@ -550,12 +550,17 @@ function buildRequest(target: OperationTarget, options: RequestArbitraryOptions,
   const headerParams = target.parameters.filter((p) => p.in === 'header');
   const headers = fc
     .tuple(
-      ...headerParams.map((p) => fc.option(validValue(p.schema, `header.${p.name}`, ctx).filter((v): v is string => typeof v === 'string' && /^[\x20-\x7e]*$/.test(v)), { nil: undefined })),
+      ...headerParams.map((p) => {
+        // A header holds printable ASCII, or a value known at send time (the sandbox E2B's envd is asked about).
+        const value = validValue(p.schema, `header.${p.name}`, ctx).filter((v): v is string | Known => v instanceof Known || (typeof v === 'string' && /^[\x20-\x7e]*$/.test(v)));
+        return p.required ? value : fc.option(value, { nil: undefined });
+      }),
       target.responseMediaTypes.length > 0 ? fc.option(fc.constantFrom(...target.responseMediaTypes, '*/*', 'application/json, text/event-stream'), { nil: undefined }) : fc.constant(undefined),
     )
     .map((values) => {
       const out: Record<string, string> = {};
       headerParams.forEach((p, i) => {
+        // A Known stays a placeholder until renderRequest resolves it.
         if (values[i] !== undefined) out[p.name.toLowerCase()] = values[i] as string;
       });
       const accept = values[headerParams.length];
@@ -818,7 +823,7 @@ export function renderRequest(plan: RequestPlan, lookup: (key: string) => unknow
   return {
     method: plan.method,
     path: query ? `${path}${path.includes('?') ? '&' : '?'}${query}` : path,
-    headers: plan.headers,
+    headers: Object.fromEntries(Object.entries(plan.headers).map(([name, value]) => [name, String(resolvePlaceholders(value, lookup))])),
     body: renderBody(plan.body, lookup),
   };
 }
