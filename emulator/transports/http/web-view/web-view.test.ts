@@ -110,6 +110,25 @@ describe.skipIf(!browserFound.path)(`the web view in Chromium${browserFound.reas
 });
 
 describe('the web view’s switches and its callers', () => {
+  it('starts a command in an E2B sandbox through envd’s own Start, and shows it ended', async () => {
+    const emulator = await createEmulator({ port: 0, providers: ['e2b'] });
+    try {
+      const { origin } = await emulator.listen();
+      const created = (await (await fetch(`${origin}/e2b/v2/sandboxes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"templateID":"base"}' })).json()) as { sandboxID: string };
+      const ended = new Promise<void>((resolve) => emulator.app.activity.on((event) => event.type === 'process-ended' && resolve()));
+      const started = await fetch(`${origin}/_emulator/api/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'e2b', sandbox: created.sandboxID, command: 'echo from-view' }) });
+      expect(started.status).toBe(202);
+      await ended;
+      const state = (await (await fetch(`${origin}/_emulator/api/state`)).json()) as { providers: Array<{ name: string; sandboxes: Array<{ processes: Array<{ command: string; status: string; exitCode: number }> }> }> };
+      const processes = state.providers.find((p) => p.name === 'e2b')!.sandboxes.flatMap((s) => s.processes);
+      expect(processes).toEqual([expect.objectContaining({ command: '/bin/sh -c echo from-view', status: 'exited', exitCode: 0 })]);
+      const unknown = await fetch(`${origin}/_emulator/api/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'e2b', sandbox: 'nope', command: 'true' }) });
+      expect(unknown.status).toBe(502);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('is off with ui: false (--no-ui) and when a provider token is set, and providers answer as before', async () => {
     for (const options of [{ ui: false }, { tokens: { blaxel: 'secret' } }]) {
       const emulator = await createEmulator({ port: 0, ...options });

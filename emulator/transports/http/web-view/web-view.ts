@@ -249,6 +249,18 @@ const START_CALLS: Record<string, { mountId: string; answersAtEnd?: boolean; req
   blaxel: { mountId: 'blaxel-sandbox', request: (sandbox, command) => [{ sandbox, workspace: 'local' }, jsonRequest('/process', { command })] },
   tensorlake: { mountId: 'tensorlake-runtime', request: (sandbox, command) => [{ sandbox }, jsonRequest('/api/v1/processes', { command: 'sh', args: ['-c', command] })] },
   agentbox: { mountId: 'agentbox', answersAtEnd: true, request: (sandbox, command) => [{}, jsonRequest(`/v1/sandboxes/${encodeURIComponent(sandbox)}/exec`, { command })] },
+  // envd's Start, as the SDK sends it: one Connect envelope, the sandbox in a header. Its answer
+  // is a stream, whose head says at once whether the sandbox runs; the stream is not read (the
+  // process runs whether anyone reads its events or not).
+  e2b: {
+    mountId: 'e2b-envd',
+    request: (sandbox, command) => {
+      const message = Buffer.from(JSON.stringify({ process: { cmd: '/bin/sh', args: ['-c', command] } }));
+      const head = Buffer.alloc(5);
+      head.writeUInt32BE(message.length, 1);
+      return [{}, { ...jsonRequest('/process.Process/Start', {}), headers: { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox }, body: Buffer.concat([head, message]) }];
+    },
+  },
 };
 
 function jsonRequest(path: string, value: unknown): EmuRequest {
