@@ -149,6 +149,34 @@ describe('the e2b SDK against the emulator', () => {
     expect(await sandbox.isRunning()).toBe(false);
   });
 
+  it('sandbox.files: write, read (text and bytes), exists, makeDir, list, getInfo, rename, remove, on the files its commands see', async () => {
+    const sandbox = await create();
+    expect(await sandbox.files.write('/home/user/notes.txt', 'hello file')).toMatchObject({ path: '/home/user/notes.txt', name: 'notes.txt', type: 'file' });
+    expect(await sandbox.files.read('notes.txt')).toBe('hello file');
+    // The same folder as the commands' /home/user, their working directory.
+    expect((await sandbox.commands.run('cat notes.txt; printf made > made.txt')).stdout).toBe('hello file');
+    expect(await sandbox.files.read('/home/user/made.txt')).toBe('made');
+    expect([await sandbox.files.exists('notes.txt'), await sandbox.files.exists('missing.txt')]).toEqual([true, false]);
+    expect([await sandbox.files.makeDir('/home/user/d/e'), await sandbox.files.makeDir('/home/user/d/e')]).toEqual([true, false]);
+    const listed = await sandbox.files.list('/home/user');
+    expect(listed.map((e) => [e.name, e.type, e.path]).sort()).toEqual([
+      ['d', 'dir', '/home/user/d'],
+      ['made.txt', 'file', '/home/user/made.txt'],
+      ['notes.txt', 'file', '/home/user/notes.txt'],
+    ]);
+    expect(await sandbox.files.getInfo('notes.txt')).toMatchObject({ name: 'notes.txt', type: 'file', size: 10, permissions: '-rw-r--r--' });
+    expect((await sandbox.files.rename('notes.txt', 'renamed.txt')).path).toBe('/home/user/renamed.txt');
+    await sandbox.files.remove('renamed.txt');
+    await expect(sandbox.files.read('renamed.txt')).rejects.toBeInstanceOf(sdk.FileNotFoundError);
+    // Several files in one request, bytes kept as they are.
+    await sandbox.files.write([{ path: 'x/1.txt', data: 'one' }, { path: 'x/2.bin', data: new Uint8Array([0xff, 0, 0x80]).buffer }]);
+    expect([...(await sandbox.files.read('x/2.bin', { format: 'bytes' }))]).toEqual([0xff, 0, 0x80]);
+    expect(await sandbox.files.read('x/1.txt')).toBe('one');
+    // Nothing leads out of the sandbox's folder: `..` above its / stays in it.
+    await sandbox.files.write('/home/user/../../../escape.txt', 'kept in');
+    expect((await sandbox.commands.run('cat escape.txt')).stdout).toBe('kept in');
+  });
+
   it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {
     await expect(sdk.Sandbox.create({ ...opts, apiKey: 'e2b_wrong' })).rejects.toBeInstanceOf(sdk.AuthenticationError);
   });

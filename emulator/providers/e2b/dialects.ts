@@ -26,14 +26,19 @@ export function connectError(status: number, code: string, message: string): Ret
   return json(status, { code, message });
 }
 
+/** envd's REST routes (`/files`) answer its REST error, `{ code, message }` with the status again; its procedures a Connect error. */
+const REST_OPERATIONS = new Set(['filesDownload', 'filesUpload', 'health']);
+
 export function envdDialect(): Dialect {
+  const answer = (match: { operationId: string } | undefined, status: number, code: string, message: string) =>
+    match && REST_OPERATIONS.has(match.operationId) ? json(status, { code: status, message }) : connectError(status, code, message);
   return {
     // connect-go answers a procedure it does not serve with 404, code unimplemented.
     notFound: (method, path) => connectError(404, 'unimplemented', `${method} ${path} is not a procedure of envd`),
     methodNotAllowed: (method, path) => connectError(405, 'unimplemented', `${method} ${path}: procedures take POST`),
-    invalidRequest: (_match, issues, kind) =>
-      connectError(400, 'invalid_argument', kind === 'malformed' ? `unmarshal message: ${issues[0]?.message ?? 'not JSON'}` : issues.map((i) => `${i.location}: ${i.message}`).join('; ')),
-    unauthorized: () => connectError(401, 'unauthenticated', 'invalid access token'),
-    internalError: (_match, message) => connectError(500, 'internal', message),
+    invalidRequest: (match, issues, kind) =>
+      answer(match, 400, 'invalid_argument', kind === 'malformed' ? `unmarshal message: ${issues[0]?.message ?? 'not JSON'}` : issues.map((i) => `${i.location}: ${i.message}`).join('; ')),
+    unauthorized: (match) => answer(match, 401, 'unauthenticated', 'invalid access token'),
+    internalError: (match, message) => answer(match, 500, 'internal', message),
   };
 }

@@ -8,6 +8,7 @@ import { empty, json, stream } from '../respond.ts';
 import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
+import { sandboxOf } from './envd-sandbox.ts';
 
 interface ProcessConfig {
   cmd: string;
@@ -22,17 +23,6 @@ interface Selector {
 
 /** What List reports of each process: its config as started, and its tag. */
 const started = new WeakMap<ManagedProcess, { config: ProcessConfig; tag?: string }>();
-
-/**
- * The sandbox a request to envd is for. With the SDK's `sandboxUrl`, every sandbox shares one
- * base URL and the `E2b-Sandbox-Id` header names it; E2B's proxy answers 502 for one that does
- * not run, before envd sees the request.
- */
-function sandboxOf(state: E2bState, ctx: HandlerContext): E2bSandbox | EmuResponse {
-  const id = ctx.headers['e2b-sandbox-id'] ?? '';
-  const sandbox = state.registry.get(id);
-  return sandbox ?? json(502, { code: 502, message: 'The sandbox was not found', sandboxId: id });
-}
 
 const isResponse = (value: unknown): value is EmuResponse => typeof (value as EmuResponse).status === 'number';
 

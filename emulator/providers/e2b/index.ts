@@ -5,6 +5,7 @@ import { buildMount } from '../build-mount.ts';
 import type { Provider, ProviderOptions } from '../provider.ts';
 import { apiDialect, envdDialect } from './dialects.ts';
 import type { E2bSandboxData, E2bState } from './e2b-state.ts';
+import { downloadHandler, listDirHandler, makeDirHandler, moveHandler, removeHandler, statHandler, uploadHandler } from './envd-files.ts';
 import { closeStdinHandler, connectHandler, healthHandler, listHandler, sendInputHandler, sendSignalHandler, startHandler } from './envd-handlers.ts';
 import { connectSandboxHandler, createSandboxHandler, getSandboxHandler, killSandboxHandler, listSandboxesHandler, setTimeoutHandler } from './lifecycle-handlers.ts';
 
@@ -13,7 +14,8 @@ const E2B_OUTPUT_CAP_BYTES = 4 * 1024 * 1024;
 
 /**
  * E2B: its lifecycle API (mount `e2b-api`, specs/e2b.yaml) and the process service of envd, the
- * daemon in each sandbox, over the Connect protocol (mount `e2b-envd`, specs/e2b-envd.yaml),
+ * daemon in each sandbox, over the Connect protocol, with its filesystem and /files (mount
+ * `e2b-envd`, specs/e2b-envd.yaml),
  * over one registry of sandboxes.
  */
 export async function createE2bProvider(options: ProviderOptions): Promise<Provider> {
@@ -46,6 +48,13 @@ export async function createE2bProvider(options: ProviderOptions): Promise<Provi
     processSendInput: sendInputHandler(state),
     processCloseStdin: closeStdinHandler(state),
     processSendSignal: sendSignalHandler(state),
+    filesystemStat: statHandler(state),
+    filesystemMakeDir: makeDirHandler(state),
+    filesystemListDir: listDirHandler(state),
+    filesystemRemove: removeHandler(state),
+    filesystemMove: moveHandler(state),
+    filesDownload: downloadHandler(state),
+    filesUpload: uploadHandler(state),
   };
   const api = await buildMount({
     id: 'e2b-api',
