@@ -415,9 +415,33 @@ describe('loadUpstream and runDrift', () => {
     expect(text).toContain('No drift on 1 shared operation');
   });
 
+  it('compares our E2B document with one of E2B’s form, pairing the operations and naming a drift', async () => {
+    // E2B's published document (spec/openapi.yml of e2b-dev/E2B) is not among the references; a
+    // small one in its form stands in: the kill as we serve it, and a list whose `state` is an array.
+    const upstream = path.join(dir, 'e2b-upstream.yaml');
+    await writeFile(
+      upstream,
+      toYaml({
+        openapi: '3.0.0',
+        info: { title: 'E2B', version: '1' },
+        paths: {
+          '/sandboxes/{sandboxID}': {
+            delete: { parameters: [{ name: 'sandboxID', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'killed' } } },
+          },
+          '/v2/sandboxes': {
+            get: { parameters: [{ name: 'state', in: 'query', schema: { type: 'array', items: { type: 'string' } } }], responses: { '200': { description: 'listed' } } },
+          },
+        },
+      }),
+    );
+    const { report, text } = await runDrift({ provider: 'e2b', upstream, specsDir: fileURLToPath(new URL('../../specs/', import.meta.url)) });
+    expect(report.sharedOperations).toEqual(expect.arrayContaining(['DELETE /sandboxes/{sandboxID}', 'GET /v2/sandboxes']));
+    expect(text).toMatch(/GET \/v2\/sandboxes\n(\s+.*\n)*?\s+parameter query 'state': type string -> array/);
+  });
+
   it('refuses an unknown provider and an unknown operation, saying what to do', async () => {
-    await expect(runDrift({ provider: 'e2b', upstream: `${base}/openapi.yml`, specsDir: dir })).rejects.toThrow(
-      "Failed to run the drift check: unknown provider 'e2b'. Use one of blaxel, blaxel-control, tensorlake, agentbox.",
+    await expect(runDrift({ provider: 'modal', upstream: `${base}/openapi.yml`, specsDir: dir })).rejects.toThrow(
+      "Failed to run the drift check: unknown provider 'modal'. Use one of blaxel, blaxel-control, tensorlake, agentbox, e2b.",
     );
     const specs = await mkdtemp(path.join(dir, 'specs-'));
     await writeFile(path.join(specs, 'blaxel.yaml'), toYaml(logsDoc()));

@@ -40,7 +40,7 @@ export interface DriftReport {
   differences: DriftDifference[];
 }
 
-export const DRIFT_PROVIDERS = ['blaxel', 'blaxel-control', 'tensorlake', 'agentbox'] as const;
+export const DRIFT_PROVIDERS = ['blaxel', 'blaxel-control', 'tensorlake', 'agentbox', 'e2b'] as const;
 export type DriftProvider = (typeof DRIFT_PROVIDERS)[number];
 
 // ---------------------------------------------------------------------------------------------
