@@ -4,10 +4,8 @@
 // a resident size near where it was. The emulator runs as `npm start` runs it, in a process of
 // its own, so that what is counted is its own.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
@@ -51,13 +49,13 @@ function descendants(pid: number): number[] {
 describe('a thousand execs and two hundred follows', () => {
   let cli: ChildProcess;
   let origin: string;
-  const fifoDir = mkdtempSync(join(tmpdir(), 'soak-'));
   // A connection per request, closed after its answer: an idle keep-alive socket would count as an
   // open descriptor of the emulator's.
-  function call(path: string, method = 'GET', body?: unknown): Promise<{ status: number; text: () => Promise<string> }> {
+  function call(path: string, method = 'GET', body?: unknown, raw?: string): Promise<{ status: number; text: () => Promise<string> }> {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(`${origin}${path}`, { method, agent: false, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+      const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+      const type = raw !== undefined ? 'application/octet-stream' : 'application/json';
+      const req = request(`${origin}${path}`, { method, agent: false, headers: payload ? { 'content-type': type } : {} }, (res) => {
         const chunks: Buffer[] = [];
         const done = new Promise<string>((ok, fail) => {
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -91,7 +89,6 @@ describe('a thousand execs and two hundred follows', () => {
       cli.kill('SIGTERM');
       await exited;
     }
-    rmSync(fifoDir, { recursive: true, force: true });
   });
 
   /** One exec through one of the providers, its real output checked. */
@@ -144,26 +141,31 @@ describe('a thousand execs and two hundred follows', () => {
 
     for (let i = 0; i < execs; i++) await exec(i, round).catch((error) => Promise.reject(new Error(`exec ${i}: ${error}`)));
 
-    // Half Blaxel, half Tensorlake. Each process waits on a FIFO until every stream is open, then
-    // prints its lines; opening the writer unblocks every reader, closing it gives each EOF.
-    const fifo = join(fifoDir, name);
-    execFileSync('mkfifo', [fifo]);
-    const script = `cat ${fifo} >/dev/null; i=1; while [ $i -le ${LINES} ]; do echo line$i; i=$((i+1)); done`;
-    const streams: Array<{ opened: Promise<void>; text: Promise<string>; provider: string }> = [];
+    // Half Blaxel, half Tensorlake. Each process waits for a line on its stdin (the pipe exists
+    // from its start, so no write can come too early), then prints its lines; the lines go once
+    // every stream is open.
+    const script = `read go; i=1; while [ $i -le ${LINES} ]; do echo line$i; i=$((i+1)); done`;
+    const streams: Array<{ opened: Promise<void>; text: Promise<string>; provider: string; release: string }> = [];
     for (let i = 0; i < follows; i++) {
       if (i % 2 === 0) {
-        const started = await postJson(`/blaxel/sandboxes/${name}/process`, { command: script, name: `follow-${i}` });
+        const started = await postJson(`/blaxel/sandboxes/${name}/process`, { command: script, name: `follow-${i}`, stdin: true });
         expect(started.status).toBe(200);
-        streams.push({ ...(await follow(`/blaxel/sandboxes/${name}/process/follow-${i}/logs/stream`)), provider: 'blaxel' });
+        streams.push({ ...(await follow(`/blaxel/sandboxes/${name}/process/follow-${i}/logs/stream`)), provider: 'blaxel', release: `/blaxel/sandboxes/${name}/process/follow-${i}/stdin` });
       } else {
-        const started = await postJson(`/tensorlake/sandboxes/sbx-${name}/api/v1/processes`, { command: 'sh', args: ['-c', script] });
+        const started = await postJson(`/tensorlake/sandboxes/sbx-${name}/api/v1/processes`, { command: 'sh', args: ['-c', script], stdin_mode: 'pipe' });
         expect(started.status).toBe(201);
         const { pid } = (await json(started)) as { pid: number };
-        streams.push({ ...(await follow(`/tensorlake/sandboxes/sbx-${name}/api/v1/processes/${pid}/output/follow`)), provider: 'tensorlake' });
+        streams.push({ ...(await follow(`/tensorlake/sandboxes/sbx-${name}/api/v1/processes/${pid}/output/follow`)), provider: 'tensorlake', release: `/tensorlake/sandboxes/sbx-${name}/api/v1/processes/${pid}/stdin` });
       }
     }
     await Promise.all(streams.map((s) => s.opened));
-    await (await open(fifo, 'w')).close();
+    await Promise.all(
+      streams.map(async (s) => {
+        const written = await call(s.release, 'POST', undefined, 'go\n');
+        await written.text();
+        expect(written.status, `stdin of a ${s.provider} process`).toBeLessThan(300);
+      }),
+    );
     const texts = await Promise.all(streams.map((s) => s.text));
     for (const [i, text] of texts.entries()) {
       for (const n of [1, LINES / 2, LINES]) expect(text, `stream ${i} (${streams[i].provider}) has line${n}`).toMatch(new RegExp(`line${n}\\b`));
