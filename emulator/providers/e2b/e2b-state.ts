@@ -31,6 +31,8 @@ export const CLIENT_ID = 'sandbox-emulator';
 /** Sets when the sandbox ends by itself, `seconds` from now (0: now). */
 export function scheduleEnd(state: E2bState, sandbox: E2bSandbox, seconds: number): void {
   if (sandbox.data.timer) clearTimeout(sandbox.data.timer);
+  // The documents bound it to int32 seconds (68 years); a date stays a date whatever comes.
+  seconds = Math.min(Math.max(0, seconds), 2 ** 31 - 1);
   sandbox.data.endAt = state.now() + seconds * 1000;
   // Node's timers hold at most 2^31-1 ms (24.8 days); a longer life is that long.
   const timer = setTimeout(() => void state.registry.delete(sandbox.id), Math.min(seconds * 1000, 2 ** 31 - 1));
