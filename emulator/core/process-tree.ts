@@ -31,21 +31,18 @@ export function processTree(sandboxTree: string, handle: number): string {
   return `${sandboxTree}${handle}:`;
 }
 
-/** The prefix of every tag this emulator process hands out. */
-export function ownTrees(pid: number = process.pid): string {
-  return `${pid}:`;
-}
-
 /**
  * SIGKILLs every process whose environment holds SANDBOX_EMULATOR_TREE starting with `prefix`,
- * except the caller; returns how many it signalled. Scans again after each round, for children
- * forked between a scan and the kill, until a scan finds nothing new.
+ * except the caller and those whose whole tag `spare` keeps; returns how many it signalled.
+ * Scans again after each round, for children forked between a scan and the kill, until a scan
+ * finds nothing new.
  *
  * Self-contained on purpose, its module passed in: the spawn helper (spawn-server.ts) runs this
  * very function, from its source text, when the emulator dies without a word.
  */
-export function killTree(files: Pick<typeof fs, 'readdirSync' | 'readFileSync'>, prefix: string): number {
-  const needle = Buffer.from(`SANDBOX_EMULATOR_TREE=${prefix}`);
+export function killTree(files: Pick<typeof fs, 'readdirSync' | 'readFileSync'>, prefix: string, spare?: (tag: string) => boolean): number {
+  const name = 'SANDBOX_EMULATOR_TREE=';
+  const needle = Buffer.from(`${name}${prefix}`);
   const killed = new Set<number>();
   for (let round = 0; round < 8; round++) {
     let entries: string[];
@@ -66,6 +63,10 @@ export function killTree(files: Pick<typeof fs, 'readdirSync' | 'readFileSync'>,
       }
       const at = environ.indexOf(needle);
       if (at === -1 || (at > 0 && environ[at - 1] !== 0)) continue;
+      if (spare) {
+        const end = environ.indexOf(0, at);
+        if (spare(environ.subarray(at + name.length, end === -1 ? environ.length : end).toString('latin1'))) continue;
+      }
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -91,30 +92,15 @@ export function endTree(prefix: string): number {
  * reused pid only delays this until a later start. Returns how many were signalled.
  */
 export function sweepOrphanedTrees(): number {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return 0;
-  }
-  const owners = new Set<number>();
-  const marker = Buffer.from(`${TREE_VARIABLE}=`);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let environ: Buffer;
-    try {
-      environ = fs.readFileSync(`/proc/${entry}/environ`);
-    } catch {
-      continue;
-    }
-    const at = environ.indexOf(marker);
-    if (at === -1 || (at > 0 && environ[at - 1] !== 0)) continue;
-    const owner = Number(/^\d+/.exec(environ.subarray(at + marker.length, at + marker.length + 12).toString('latin1'))?.[0]);
-    if (owner && owner !== process.pid && !answers(owner)) owners.add(owner);
-  }
-  let signalled = 0;
-  for (const owner of owners) signalled += endTree(ownTrees(owner));
-  return signalled;
+  // Each owner asked once: a dead emulator may have left many processes.
+  const living = new Map<number, boolean>();
+  const ownerLives = (tag: string) => {
+    const owner = Number(/^\d+/.exec(tag)?.[0]);
+    if (!owner || owner === process.pid) return true;
+    if (!living.has(owner)) living.set(owner, answers(owner));
+    return living.get(owner)!;
+  };
+  return killTree(fs, '', ownerLives);
 }
 
 function answers(pid: number): boolean {

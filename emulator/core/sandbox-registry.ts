@@ -1,6 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ActivitySink } from './activity.ts';
+import type { ManagedProcess } from './managed-process.ts';
 import { ProcessSupervisor, type SupervisorOptions } from './process-supervisor.ts';
 
 /** A sandbox: an id, a working directory of its own, an environment, and its processes. */
@@ -111,7 +112,7 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
     if (sink) sink.feed.emit({ ...event, provider: sink.provider });
   }
 
-  private started(sandboxId: string, proc: import('./managed-process.ts').ManagedProcess): void {
+  private started(sandboxId: string, proc: ManagedProcess): void {
     const sink = this.options.activity;
     if (!sink) return;
     sink.feed.emit({ type: 'process-started', provider: sink.provider, sandboxId, process: proc });

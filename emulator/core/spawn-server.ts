@@ -29,7 +29,7 @@ const SERVER_SOURCE = String.raw`
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const groups = new Set();
-// The emulator's tags begin with its pid (ownTrees in process-tree.ts), our parent's; taken now,
+// The emulator's tags begin with its pid (newSandboxTree in process-tree.ts), our parent's; taken now,
 // for once it dies we are someone else's child.
 const ownTrees = process.ppid + ':';
 // killTree of process-tree.ts, from its source text: one function, in both processes.

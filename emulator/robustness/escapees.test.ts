@@ -6,12 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessSupervisor } from '../core/process-supervisor.ts';
 import { sweepOrphanedTrees, TREE_VARIABLE } from '../core/process-tree.ts';
 import { createEmulator, type Emulator } from '../index.ts';
+import { startCli as startCliProcess } from '../test-support/cli-process.ts';
 import { alive, eventually } from '../test-support/process-alive.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -176,21 +176,9 @@ describe('the CLI ending, however it ends', () => {
   });
 
   function startCli(): { child: ChildProcess; origin: Promise<string> } {
-    const child = spawn(process.execPath, [join(root, 'bin', 'sandbox-emulator.js'), 'start', '--port', '0', '--quiet', '--providers', 'blaxel'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    let out = '';
-    const origin = new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (match) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`the CLI exited with ${code} before listening: ${out}`)));
-    });
-    return { child, origin };
+    const started = startCliProcess(['--providers', 'blaxel']);
+    children.push(started.child);
+    return started;
   }
 
   // SIGKILL gives the emulator no chance to clean up: its spawn helper does it.

@@ -2,7 +2,7 @@
 // is killed once the grace is over, a client that drops a stream takes its follower with it,
 // and a flood of processes beyond the limit gets each provider's own error, not a crash.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,37 +12,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { waitUntil } from '../../contracts/kit/wait-until.ts';
 import { ManagedProcess } from '../core/managed-process.ts';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../index.ts';
-import { alive } from '../test-support/process-alive.ts';
+import { startCli as startCliProcess } from '../test-support/cli-process.ts';
+import { alive, descendants } from '../test-support/process-alive.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
 // Processes, as the kernel sees them.
 
-
-/** Every living process below `pid`, found through the parent field of /proc/<pid>/stat. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      if (alive(child)) out.push(child);
-      queue.push(child);
-    }
-  }
-  return out;
-}
 
 function commandLine(pid: number): string {
   try {
@@ -157,25 +134,10 @@ describe('the CLI killed while processes run', () => {
   afterAll(() => rmSync(fifoDir, { recursive: true, force: true }));
 
   function startCli(): { child: ChildProcess; origin: Promise<string> } {
-    // What `npm start` runs, without npm: the signal must reach the emulator, not a wrapper.
-    // detached: its own process group, so the cleanup above reaches everything if the test fails.
-    const child = spawn(process.execPath, [join(root, 'bin', 'sandbox-emulator.js'), 'start', '--port', '0', '--quiet'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    children.push(child);
-    let out = '';
-    const origin = new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (match) resolve(match[1]);
-      });
-      child.stderr!.on('data', (d) => (out += d));
-      child.once('exit', (code) => reject(new Error(`the CLI exited with ${code} before listening: ${out}`)));
-    });
-    return { child, origin };
+    // Detached, so that the clean-up above reaches everything if the test fails.
+    const started = startCliProcess([], { detached: true });
+    children.push(started.child);
+    return started;
   }
 
   /** The temp roots of the CLI with this pid (named after it, see core/temp-root.ts). */

@@ -4,15 +4,13 @@
 // a resident size near where it was. The emulator runs as `npm start` runs it, in a process of
 // its own, so that what is counted is its own.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../test-support/process-alive.ts';
+import { startCli } from '../test-support/cli-process.ts';
+import { descendants, eventually } from '../test-support/process-alive.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const EXECS = 1_000;
 const FOLLOWS = 200;
 /** Lines each followed process prints once released. */
@@ -24,26 +22,6 @@ const fdsOf = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 function rssOf(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
   return kb / 1024;
-}
-
-/** Every living process below `pid`, by the parent field of /proc/<pid>/stat. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z') continue;
-      children.set(Number(fields[1]), [...(children.get(Number(fields[1])) ?? []), Number(entry)]);
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) for (const child of children.get(queue.shift()!) ?? []) out.push(child), queue.push(child);
-  return out.sort((a, b) => a - b);
 }
 
 describe('a thousand execs and two hundred follows', () => {
@@ -72,16 +50,9 @@ describe('a thousand execs and two hundred follows', () => {
   const json = async (answer: { text: () => Promise<string> }) => JSON.parse(await answer.text());
 
   beforeAll(async () => {
-    cli = spawn(process.execPath, [join(root, 'bin', 'sandbox-emulator.js'), 'start', '--port', '0', '--quiet'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    origin = await new Promise<string>((resolve, reject) => {
-      cli.stdout!.on('data', (d) => {
-        out += d;
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (match) resolve(match[1]);
-      });
-      cli.once('exit', (code) => reject(new Error(`the CLI exited with ${code}: ${out}`)));
-    });
+    const started = startCli();
+    cli = started.child;
+    origin = await started.origin;
   });
   afterAll(async () => {
     if (cli && cli.exitCode === null) {

@@ -6,7 +6,7 @@ import { formBoundary, formParts, MultipartError } from '../multipart-form.ts';
 import { json } from '../respond.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
-import { sandboxOf } from './envd-sandbox.ts';
+import { inSandbox } from './envd-sandbox.ts';
 
 /**
  * envd's filesystem, on real files in the sandbox's folder. E2B's user works in /home/user, and
@@ -16,7 +16,7 @@ import { sandboxOf } from './envd-sandbox.ts';
  */
 const HOME = '/home/user';
 
-function inSandbox(path: string): string {
+function sandboxPath(path: string): string {
   const absolute = path.startsWith('/') ? path : `${HOME}/${path}`;
   const normal = posix.normalize(absolute);
   return normal === HOME ? '/' : normal.startsWith(`${HOME}/`) ? normal.slice(HOME.length) : normal;
@@ -65,72 +65,69 @@ const CONNECT_CODES: Record<SandboxFileErrorKind, [number, string]> = {
   'too-large': [400, 'invalid_argument'],
 };
 
-async function rpc(state: E2bState, ctx: HandlerContext, run: (files: SandboxFiles) => Promise<EmuResponse>): Promise<EmuResponse> {
-  const sandbox = sandboxOf(state, ctx);
-  if ('status' in sandbox) return sandbox;
-  try {
-    return await run(filesOf(sandbox));
-  } catch (error) {
-    if (!(error instanceof SandboxFileError)) throw error;
-    const [status, code] = CONNECT_CODES[error.kind];
-    return connectError(status, code, error.kind === 'not-found' ? `path not found: ${error.path}` : error.message);
-  }
+/** A filesystem procedure: its file errors become envd's Connect errors. */
+function rpc(state: E2bState, run: (ctx: HandlerContext, files: SandboxFiles) => Promise<EmuResponse>): Handler {
+  return inSandbox(state, async (ctx, sandbox) => {
+    try {
+      return await run(ctx, filesOf(sandbox));
+    } catch (error) {
+      if (!(error instanceof SandboxFileError)) throw error;
+      const [status, code] = CONNECT_CODES[error.kind];
+      return connectError(status, code, error.kind === 'not-found' ? `path not found: ${error.path}` : error.message);
+    }
+  });
 }
 
 async function entryAt(files: SandboxFiles, path: string) {
-  const stat = await files.stat(inSandbox(path));
+  const stat = await files.stat(sandboxPath(path));
   return entryInfo(asE2b(path), { isDir: stat.isDir, size: stat.size, modifiedMs: stat.modifiedMs, mode: stat.mode });
 }
 
 export function statHandler(state: E2bState): Handler {
-  return (ctx) => rpc(state, ctx, async (files) => json(200, { entry: await entryAt(files, (ctx.body as { path: string }).path) }));
+  return rpc(state, async (ctx, files) => json(200, { entry: await entryAt(files, (ctx.body as { path: string }).path) }));
 }
 
 export function makeDirHandler(state: E2bState): Handler {
-  return (ctx) =>
-    rpc(state, ctx, async (files) => {
-      const { path } = ctx.body as { path: string };
-      const exists = await files.stat(inSandbox(path)).then(
-        () => true,
-        () => false,
-      );
-      if (exists) return connectError(409, 'already_exists', `directory already exists: ${asE2b(path)}`);
-      await files.mkdir(inSandbox(path), { recursive: true });
-      return json(200, { entry: await entryAt(files, path) });
-    });
+  return rpc(state, async (ctx, files) => {
+    const { path } = ctx.body as { path: string };
+    const exists = await files.stat(sandboxPath(path)).then(
+      () => true,
+      () => false,
+    );
+    if (exists) return connectError(409, 'already_exists', `directory already exists: ${asE2b(path)}`);
+    await files.mkdir(sandboxPath(path), { recursive: true });
+    return json(200, { entry: await entryAt(files, path) });
+  });
 }
 
 export function listDirHandler(state: E2bState): Handler {
-  return (ctx) =>
-    rpc(state, ctx, async (files) => {
-      const { path, depth } = ctx.body as { path: string; depth?: number };
-      const base = asE2b(path);
-      const levels = Math.max(1, depth ?? 1);
-      const stat = await files.stat(inSandbox(path));
-      if (!stat.isDir) return connectError(400, 'invalid_argument', `path is not a directory: ${base}`);
-      const { entries } = await files.listTree(inSandbox(path), { maxDepth: levels });
-      const root = inSandbox(path);
-      return json(200, {
-        entries: entries.map((e) => entryInfo(posix.join(base, posix.relative(root, e.path)), e)),
-      });
+  return rpc(state, async (ctx, files) => {
+    const { path, depth } = ctx.body as { path: string; depth?: number };
+    const base = asE2b(path);
+    const levels = Math.max(1, depth ?? 1);
+    const stat = await files.stat(sandboxPath(path));
+    if (!stat.isDir) return connectError(400, 'invalid_argument', `path is not a directory: ${base}`);
+    const { entries } = await files.listTree(sandboxPath(path), { maxDepth: levels });
+    const root = sandboxPath(path);
+    return json(200, {
+      entries: entries.map((e) => entryInfo(posix.join(base, posix.relative(root, e.path)), e)),
     });
+  });
 }
 
 export function removeHandler(state: E2bState): Handler {
-  return (ctx) =>
-    rpc(state, ctx, async (files) => {
-      await files.remove(inSandbox((ctx.body as { path: string }).path), { recursive: true });
-      return json(200, {});
-    });
+  return rpc(state, async (ctx, files) => {
+    await files.remove(sandboxPath((ctx.body as { path: string }).path), { recursive: true });
+    return json(200, {});
+  });
 }
 
 export function moveHandler(state: E2bState): Handler {
-  return (ctx) =>
-    rpc(state, ctx, async (files) => {
-      const { source, destination } = ctx.body as { source: string; destination: string };
-      await files.move(inSandbox(source), inSandbox(destination), { overwrite: true });
-      return json(200, { entry: await entryAt(files, destination) });
-    });
+  return rpc(state, async (ctx, files) => {
+    const { source, destination } = ctx.body as { source: string; destination: string };
+    await files.move(sandboxPath(source), sandboxPath(destination), { overwrite: true });
+    return json(200, { entry: await entryAt(files, destination) });
+  });
 }
 
 /** envd's REST errors: `{ code, message }`, the status again. */
@@ -142,13 +139,11 @@ function restError(error: SandboxFileError, path: string): EmuResponse {
 }
 
 export function downloadHandler(state: E2bState): Handler {
-  return async (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    if ('status' in sandbox) return sandbox;
+  return inSandbox(state, async (ctx, sandbox) => {
     const path = ctx.query.get('path') ?? '';
     let opened;
     try {
-      opened = await filesOf(sandbox).read(inSandbox(path));
+      opened = await filesOf(sandbox).read(sandboxPath(path));
     } catch (error) {
       if (!(error instanceof SandboxFileError)) throw error;
       return restError(error, path);
@@ -169,18 +164,16 @@ export function downloadHandler(state: E2bState): Handler {
       }
     }
     return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(stat.size) }, body: { kind: 'stream', frames: frames() } };
-  };
+  });
 }
 
 export function uploadHandler(state: E2bState): Handler {
-  return async (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    if ('status' in sandbox) return sandbox;
+  return inSandbox(state, async (ctx, sandbox) => {
     const files = filesOf(sandbox);
     const queryPath = ctx.query.get('path') ?? undefined;
     const written: Array<{ path: string; name: string; type: 'file' }> = [];
     const write = async (path: string, body: AsyncIterable<Uint8Array>) => {
-      await files.write(inSandbox(path), body, { parents: true });
+      await files.write(sandboxPath(path), body, { parents: true });
       const shown = asE2b(path);
       written.push({ path: shown, name: posix.basename(shown), type: 'file' });
     };
@@ -204,5 +197,5 @@ export function uploadHandler(state: E2bState): Handler {
       throw error;
     }
     return json(200, written);
-  };
+  });
 }

@@ -8,7 +8,7 @@ import { empty, json, stream } from '../respond.ts';
 import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
-import { sandboxOf } from './envd-sandbox.ts';
+import { inSandbox } from './envd-sandbox.ts';
 
 interface ProcessConfig {
   cmd: string;
@@ -24,8 +24,6 @@ interface Selector {
 /** What List reports of each process: its config as started, and its tag. */
 const started = new WeakMap<ManagedProcess, { config: ProcessConfig; tag?: string }>();
 
-const isResponse = (value: unknown): value is EmuResponse => typeof (value as EmuResponse).status === 'number';
-
 function find(sandbox: E2bSandbox, selector: Selector | undefined): ManagedProcess | undefined {
   const pid = selector?.tag !== undefined ? sandbox.data.tags.get(selector.tag) : selector?.pid;
   if (pid === undefined) return undefined;
@@ -33,8 +31,15 @@ function find(sandbox: E2bSandbox, selector: Selector | undefined): ManagedProce
   return proc?.running ? proc : undefined;
 }
 
-const notFound = (selector: Selector | undefined) =>
-  connectError(404, 'not_found', selector?.tag !== undefined ? `process with tag ${selector.tag} not found` : `process with pid ${selector?.pid ?? 0} not found`);
+/** envd's error for a process it does not know: a unary call's 404, or the end of a stream. */
+const notFoundError = (selector: Selector | undefined) => ({
+  code: 'not_found',
+  message: selector?.tag !== undefined ? `process with tag ${selector.tag} not found` : `process with pid ${selector?.pid ?? 0} not found`,
+});
+const notFound = (selector: Selector | undefined) => {
+  const { code, message } = notFoundError(selector);
+  return connectError(404, code, message);
+};
 
 /** Go's words for how a process ended (os.ProcessState.String), which envd passes on. */
 const GO_SIGNAL_WORDS: Record<string, string> = { SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGHUP: 'hangup', SIGQUIT: 'quit', SIGPIPE: 'broken pipe' };
@@ -70,9 +75,7 @@ function workingFolder(sandbox: E2bSandbox, cwd: string | undefined): string {
 }
 
 export function startHandler(state: E2bState): Handler {
-  return async (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    if (isResponse(sandbox)) return sandbox;
+  return inSandbox(state, async (ctx, sandbox) => {
     const message = readEnvelope(ctx.rawBody);
     if (!message.ok) return connectError(400, 'invalid_argument', message.message);
     const request = message.value as { process?: ProcessConfig; tag?: string; stdin?: boolean };
@@ -98,7 +101,7 @@ export function startHandler(state: E2bState): Handler {
     started.set(proc, { config, tag: request.tag });
     if (request.tag !== undefined) sandbox.data.tags.set(request.tag, proc.pid);
     return stream(200, 'application/connect+json', events(proc, ctx, 0));
-  };
+  });
 }
 
 async function* single(item: StreamItem): AsyncGenerator<StreamItem> {
@@ -106,38 +109,29 @@ async function* single(item: StreamItem): AsyncGenerator<StreamItem> {
 }
 
 export function connectHandler(state: E2bState): Handler {
-  return (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    if (isResponse(sandbox)) return sandbox;
+  return inSandbox(state, (ctx, sandbox) => {
     const message = readEnvelope(ctx.rawBody);
     if (!message.ok) return connectError(400, 'invalid_argument', message.message);
     const selector = (message.value as { process?: Selector })?.process;
     const proc = find(sandbox, selector);
-    if (!proc) {
-      const answer = notFound(selector).body as { kind: 'json'; value: { code: string; message: string } };
-      return stream(200, 'application/connect+json', single(endOfStream(answer.value)));
-    }
+    if (!proc) return stream(200, 'application/connect+json', single(endOfStream(notFoundError(selector))));
     // From now on: what the process writes after the client connected.
     return stream(200, 'application/connect+json', events(proc, ctx, proc.output.nextSeq));
-  };
+  });
 }
 
 export function listHandler(state: E2bState): Handler {
-  return (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    if (isResponse(sandbox)) return sandbox;
+  return inSandbox(state, (ctx, sandbox) => {
     const processes = sandbox.processes.running().map((proc) => {
       const info = started.get(proc);
       return { pid: proc.pid, ...(info?.tag !== undefined && { tag: info.tag }), config: info?.config ?? { cmd: proc.spec.command, args: proc.spec.args } };
     });
     return json(200, { processes });
-  };
+  });
 }
 
 export function sendInputHandler(state: E2bState): Handler {
-  return async (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    if (isResponse(sandbox)) return sandbox;
+  return inSandbox(state, async (ctx, sandbox) => {
     const body = ctx.body as { process: Selector; input: { stdin?: string; pty?: string } };
     const proc = find(sandbox, body.process);
     if (!proc) return notFound(body.process);
@@ -148,25 +142,21 @@ export function sendInputHandler(state: E2bState): Handler {
       return connectError(412, 'failed_precondition', `error writing to stdin: ${(error as Error).message}`);
     }
     return json(200, {});
-  };
+  });
 }
 
 export function closeStdinHandler(state: E2bState): Handler {
-  return (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    if (isResponse(sandbox)) return sandbox;
+  return inSandbox(state, (ctx, sandbox) => {
     const body = ctx.body as { process: Selector };
     const proc = find(sandbox, body.process);
     if (!proc) return notFound(body.process);
     proc.closeStdin();
     return json(200, {});
-  };
+  });
 }
 
 export function sendSignalHandler(state: E2bState): Handler {
-  return (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    if (isResponse(sandbox)) return sandbox;
+  return inSandbox(state, (ctx, sandbox) => {
     const body = ctx.body as { process: Selector; signal: string };
     const proc = find(sandbox, body.process);
     if (!proc) return notFound(body.process);
@@ -176,12 +166,9 @@ export function sendSignalHandler(state: E2bState): Handler {
       proc.signal('SIGTERM');
     } else return connectError(400, 'invalid_argument', `invalid signal: ${body.signal}`);
     return json(200, {});
-  };
+  });
 }
 
 export function healthHandler(state: E2bState): Handler {
-  return (ctx) => {
-    const sandbox = sandboxOf(state, ctx);
-    return isResponse(sandbox) ? sandbox : empty(204);
-  };
+  return inSandbox(state, () => empty(204));
 }

@@ -3,6 +3,7 @@ import type { EmulatorApp } from '../../../app.ts';
 import type { ActivityEvent } from '../../../core/activity.ts';
 import type { ManagedProcess } from '../../../core/managed-process.ts';
 import type { EmuRequest } from '../../../kernel/exchange.ts';
+import { envelope } from '../../../providers/e2b/connect-envelope.ts';
 import { httpUrlFor } from '../http-routes.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_SCRIPT } from './page.ts';
 
@@ -255,10 +256,8 @@ const START_CALLS: Record<string, { mountId: string; answersAtEnd?: boolean; req
   e2b: {
     mountId: 'e2b-envd',
     request: (sandbox, command) => {
-      const message = Buffer.from(JSON.stringify({ process: { cmd: '/bin/sh', args: ['-c', command] } }));
-      const head = Buffer.alloc(5);
-      head.writeUInt32BE(message.length, 1);
-      return [{}, { ...jsonRequest('/process.Process/Start', {}), headers: { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox }, body: Buffer.concat([head, message]) }];
+      const body = Buffer.from(envelope({ process: { cmd: '/bin/sh', args: ['-c', command] } }).data);
+      return [{}, { ...jsonRequest('/process.Process/Start', {}), headers: { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox }, body }];
     },
   },
 };
