@@ -8,6 +8,8 @@ export interface StreamFrame {
   payload: unknown;
   /** The frame's raw text. */
   raw: string;
+  /** The flags byte of a Connect envelope (0x02: the end of the stream), when the stream is Connect's. */
+  flags?: number;
 }
 
 export class StreamTimeoutError extends Error {
@@ -22,8 +24,8 @@ export class StreamTimeoutError extends Error {
  * as InvalidJson, so the check can say what arrived.
  */
 export function toStreamFrame(unit: FrameUnit): StreamFrame {
-  const payload = unit.unreadable !== undefined ? new InvalidJson(unit.raw) : unit.payload;
-  return unit.event === undefined ? { payload, raw: unit.raw } : { event: unit.event, payload, raw: unit.raw };
+  const payload = unit.unreadable !== undefined ? new InvalidJson(unit.raw, unit.unreadable) : unit.payload;
+  return { payload, raw: unit.raw, ...(unit.event !== undefined && { event: unit.event }), ...(unit.flags !== undefined && { flags: unit.flags }) };
 }
 
 /**
@@ -32,7 +34,6 @@ export function toStreamFrame(unit: FrameUnit): StreamFrame {
  */
 export class StreamReader {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private readonly decoder = new TextDecoder();
   private readonly parser: FrameSplitter;
   private queue: StreamFrame[] = [];
   private ended = false;
@@ -107,9 +108,7 @@ export class StreamReader {
     const result = await Promise.race([this.pending, timeout]).finally(() => clearTimeout(timer));
     if (result === 'timeout') return;
     this.pending = undefined;
-    const units = result.done
-      ? this.parser.push(this.decoder.decode()).concat(this.parser.end())
-      : this.parser.push(this.decoder.decode(result.value, { stream: true }));
+    const units = result.done ? this.parser.end() : this.parser.push(result.value);
     if (result.done) this.ended = true;
     for (const unit of units) {
       const frame = toStreamFrame(unit);
@@ -121,7 +120,11 @@ export class StreamReader {
 
 /** A frame whose JSON did not parse: kept so the check can say what arrived. */
 export class InvalidJson {
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    /** What was wrong with it, as the splitter says. */
+    readonly reason?: string,
+  ) {}
 }
 
 export { framingOf, type Framing } from '../../emulator/openapi/frame-splitter.ts';
