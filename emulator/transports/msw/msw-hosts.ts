@@ -20,12 +20,18 @@ export const DEFAULT_MSW_LAYOUT: MswLayout = {
 };
 
 /** Hosts of the providers: a request there that matches no mount is an error, never the network. */
-const PROVIDER_HOSTS = [/(^|\.)blaxel\.ai$/, /(^|\.)blaxel\.dev$/, /(^|\.)bl\.run$/, /(^|\.)tensorlake\.ai$/];
+const PROVIDER_HOSTS = [/(^|\.)blaxel\.ai$/, /(^|\.)blaxel\.dev$/, /(^|\.)bl\.run$/, /(^|\.)tensorlake\.ai$/, /(^|\.)e2b\.(app|dev|pro)$/, /(^|\.)e2b-staging\.dev$/];
 
 // `sbx-{sandbox}-{workspace}.{region}.bl.run`: the sandbox name may hold dashes, the workspace
 // is the last dash-separated part.
 const BLAXEL_SANDBOX_HOST = /^sbx-(.+)-([^-.]+)\.([^.]+)\.bl\.run$/;
 const TENSORLAKE_SANDBOX_HOST = /^([^.]+)\.sandbox\.tensorlake\.ai$/;
+// E2B's domains (the SDK's own list): `api.<domain>` is the lifecycle API; envd is on the shared
+// `sandbox.<domain>` (the header names the sandbox) or on `49983-<sandbox>.<domain>`, the port
+// envd listens on inside every sandbox. Other ports are the user's own servers, not emulated.
+const E2B_API_HOST = /^api\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
+const E2B_SHARED_ENVD_HOST = /^sandbox\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
+const E2B_ENVD_HOST = /^49983-([a-z0-9]+)\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
 
 export type MswMatch = RouteMatch | { mountId: undefined; reason: string } | undefined;
 
@@ -61,6 +67,10 @@ export function matchMswUrl(url: URL, layout: MswLayout): MswMatch {
   const tlSandbox = TENSORLAKE_SANDBOX_HOST.exec(host);
   if (tlSandbox) return under('tensorlake-runtime', { sandbox: tlSandbox[1] });
   if (host === 'api.tensorlake.ai') return under('tensorlake-lifecycle', {});
+  if (E2B_API_HOST.test(host)) return under('e2b-api', {});
+  if (E2B_SHARED_ENVD_HOST.test(host)) return under('e2b-envd', {});
+  const envdHost = E2B_ENVD_HOST.exec(host);
+  if (envdHost) return under('e2b-envd', { sandbox: envdHost[1] });
   if (PROVIDER_HOSTS.some((h) => h.test(host))) {
     return { mountId: undefined, reason: `${url.origin}${path} is a provider host the emulator does not serve` };
   }
@@ -80,6 +90,11 @@ export function mswUrlFor(mountId: string, vars: Record<string, string>, layout:
       return 'https://api.tensorlake.ai';
     case 'agentbox':
       return layout.agentboxEndpoint.replace(/\/+$/, '');
+    case 'e2b-api':
+      return 'https://api.e2b.app';
+    case 'e2b-envd':
+      // The shared host the SDK uses; a sandbox's own host when one is named.
+      return vars.sandbox ? `https://49983-${vars.sandbox}.e2b.app` : 'https://sandbox.e2b.app';
     default:
       throw new Error(`Failed to build a URL: no host for mount '${mountId}'.`);
   }

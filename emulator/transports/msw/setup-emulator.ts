@@ -3,6 +3,7 @@ import type { EmulatorApp } from '../../app.ts';
 import { assembleEmulator, type AssembledEmulator, type AssembleOptions } from '../../assemble.ts';
 import type { FaultController } from '../../faults/fault-injector.ts';
 import type { FixtureController } from '../../replay/install-fixtures.ts';
+import { keepE2bOnFetch } from './e2b-on-fetch.ts';
 import { createMswHandlers } from './msw-handlers.ts';
 import { DEFAULT_MSW_LAYOUT, mswUrlFor, type MswLayout } from './msw-hosts.ts';
 
@@ -28,6 +29,8 @@ export interface InProcessEmulator {
     blaxel: { control: string; sandbox(name: string): string };
     tensorlake: { api: string; sandbox(id: string): string };
     agentbox: { endpoint: string };
+    /** E2B's lifecycle API and the shared envd host (the `E2b-Sandbox-Id` header names the sandbox). */
+    e2b: { api: string; envd: string };
   };
   /** Starts intercepting. */
   start(): Promise<void>;
@@ -57,6 +60,8 @@ export function setupEmulator(options: SetupEmulatorOptions = {}): InProcessEmul
     // call on fetch, where the emulator answers. A value the user set is left alone.
     process.env.BL_DISABLE_H2 ??= 'true';
   }
+  // The same for the e2b SDK, which sends through its own undici: it is kept on fetch.
+  if (!options.providers || options.providers.includes('e2b')) keepE2bOnFetch();
   const server = setupServer();
   let assembled: AssembledEmulator | undefined;
   const started = (what: string) => {
@@ -78,6 +83,7 @@ export function setupEmulator(options: SetupEmulatorOptions = {}): InProcessEmul
       blaxel: { control: mswUrlFor('blaxel-control', {}, layout), sandbox: (name) => mswUrlFor('blaxel-sandbox', { sandbox: name }, layout) },
       tensorlake: { api: mswUrlFor('tensorlake-lifecycle', {}, layout), sandbox: (id) => mswUrlFor('tensorlake-runtime', { sandbox: id }, layout) },
       agentbox: { endpoint: mswUrlFor('agentbox', {}, layout) },
+      e2b: { api: mswUrlFor('e2b-api', {}, layout), envd: mswUrlFor('e2b-envd', {}, layout) },
     },
     async start() {
       assembled ??= await assembleEmulator(options);

@@ -1,0 +1,247 @@
+// The real `e2b` npm SDK (2.51.0, the newest release; it runs on Node 20) against the emulator:
+// one scenario, run once per transport (e2b.test.ts over HTTP, e2b-msw.test.ts through msw).
+//
+// Over HTTP the SDK is aimed as it allows for a local server: `apiUrl` at the lifecycle API and
+// `sandboxUrl` at envd (every sandbox shares it; the SDK names the sandbox in a header). Through
+// msw it is given nothing but its key: it calls E2B's real hosts (api.e2b.app, sandbox.e2b.app)
+// and msw answers there. One file per transport because the SDK builds its fetch once per
+// process, on its first request; vitest's forks pool gives each file its own process.
+// Every wait is on an event (the SDK's own promises, the emulator's activity feed), never a sleep.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { EmulatorApp } from '../../emulator/app.ts';
+import { createEmulator } from '../../emulator/index.ts';
+import { setupEmulator } from '../../emulator/transports/msw/setup-emulator.ts';
+
+type Sdk = typeof import('e2b');
+type Sandbox = InstanceType<Sdk['Sandbox']>;
+
+const API_KEY = 'e2b_0123456789abcdef';
+
+/** A way of reaching the emulator: what the SDK is given, and where its requests went. */
+export interface E2bTransport {
+  name: string;
+  start(): Promise<RunningTransport>;
+}
+
+interface RunningTransport {
+  app: EmulatorApp;
+  /** The connection options every SDK call gets. */
+  opts: { apiKey: string; apiUrl?: string; sandboxUrl?: string };
+  /** Requests that reached no handler (msw only; with onUnhandledRequest 'error' they also fail). */
+  unhandled: string[];
+  /** Every URL the SDK's requests went to, and the hosts they may go to (msw only). */
+  seen: string[];
+  hosts?: string[];
+  close(): Promise<void>;
+}
+
+export const httpTransport: E2bTransport = {
+  name: 'over HTTP',
+  async start() {
+    // With a token, a request without `X-API-KEY: <token>` is refused: the SDK sends the key it is given.
+    const emulator = await createEmulator({ port: 0, providers: ['e2b'], tokens: { e2b: API_KEY } });
+    const { origin } = await emulator.listen();
+    return {
+      app: emulator.app,
+      opts: { apiKey: API_KEY, apiUrl: `${origin}/e2b`, sandboxUrl: `${origin}/e2b/envd` },
+      unhandled: [],
+      seen: [],
+      close: () => emulator.close(),
+    };
+  },
+};
+
+export const mswTransport: E2bTransport = {
+  name: 'through msw',
+  async start() {
+    // 'error': a request to any host the emulator does not claim fails the call, loudly.
+    const emulator = setupEmulator({ providers: ['e2b'], tokens: { e2b: API_KEY }, onUnhandledRequest: 'error' });
+    const unhandled: string[] = [];
+    const seen: string[] = [];
+    emulator.server.events.on('request:unhandled', ({ request }) => unhandled.push(`${request.method} ${request.url}`));
+    emulator.server.events.on('request:start', ({ request }) => seen.push(request.url));
+    await emulator.start();
+    const hosts = [new URL(emulator.urls.e2b.api).host, new URL(emulator.urls.e2b.envd).host];
+    return { app: emulator.app, opts: { apiKey: API_KEY }, unhandled, seen, hosts, close: () => emulator.close() };
+  },
+};
+
+export function describeE2bSdk(transport: E2bTransport): void {
+  let sdk: Sdk;
+  let running: RunningTransport;
+  let opts: RunningTransport['opts'];
+  let emulator: { app: EmulatorApp };
+  const made: Sandbox[] = [];
+
+  beforeAll(async () => {
+    // Keep the SDK away from real hosts and from the developer's own account.
+    for (const name of Object.keys(process.env)) if (name.startsWith('E2B_')) vi.stubEnv(name, undefined);
+    // The package's types give its namespace a `default` that TypeScript cannot match to itself.
+    sdk = (await import('e2b')) as unknown as Sdk;
+    running = await transport.start();
+    opts = running.opts;
+    emulator = running;
+  });
+
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((sandbox) => sandbox.kill().catch(() => undefined)));
+    // Every answer the SDK got, each frame of each stream included, matched our documents.
+    expect(running.app.violations).toEqual([]);
+    expect(running.unhandled).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    vi.unstubAllEnvs();
+  });
+
+  async function create(timeoutMs = 60_000): Promise<Sandbox> {
+    const sandbox = await sdk.Sandbox.create({ ...opts, timeoutMs });
+    made.push(sandbox);
+    return sandbox;
+  }
+
+  describe(`the e2b SDK against the emulator ${transport.name}`, () => {
+    it('Sandbox.create, then commands.run with onStdout and onStderr: the real output, in the callbacks and the result', async () => {
+      const sandbox = await create();
+      expect(sandbox.sandboxId).toMatch(/^[a-z0-9]{20}$/);
+      const out: string[] = [];
+      const err: string[] = [];
+      const result = await sandbox.commands.run('echo hello; echo oops >&2; echo "$GREETING from $PWD"', {
+        envs: { GREETING: 'hi' },
+        onStdout: (data) => void out.push(data),
+        onStderr: (data) => void err.push(data),
+      });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout.split('\n')[0]).toBe('hello');
+      expect(result.stdout).toMatch(/^hi from \/.+$/m);
+      expect(result.stderr).toBe('oops\n');
+      expect(out.join('')).toBe(result.stdout);
+      expect(err.join('')).toBe('oops\n');
+    });
+
+    it('a non-zero exit is the SDK’s own CommandExitError, with the exit code and the output', async () => {
+      const sandbox = await create();
+      const failed = await sandbox.commands.run('echo partial; echo why >&2; exit 3').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).toBeInstanceOf(sdk.CommandExitError);
+      const error = failed as InstanceType<Sdk['CommandExitError']>;
+      expect([error.exitCode, error.stdout, error.stderr, error.message]).toEqual([3, 'partial\n', 'why\n', 'exit status 3']);
+    });
+
+    it('a background command: listed, connected to, fed stdin, then killed, and every handle sees the end', async () => {
+      const sandbox = await create();
+      let seen = '';
+      let gotLine!: () => void;
+      const lineBack = new Promise<void>((resolve) => (gotLine = resolve));
+      const onStdout = (data: string) => {
+        seen += data;
+        if (seen.includes('got ping')) gotLine();
+      };
+      const background = await sandbox.commands.run('read line; echo "got $line"; exec sleep 300', { background: true, stdin: true, timeoutMs: 0, onStdout });
+      expect((await sandbox.commands.list()).map((p) => p.pid)).toContain(background.pid);
+      const connected = await sandbox.commands.connect(background.pid, { timeoutMs: 0 });
+      await sandbox.commands.sendStdin(background.pid, 'ping\n');
+      await lineBack;
+      expect(await sandbox.commands.kill(background.pid)).toBe(true);
+      for (const handle of [background, connected]) {
+        const ended = await handle.wait().then(
+          () => undefined,
+          (error: unknown) => error as InstanceType<Sdk['CommandExitError']>,
+        );
+        expect(ended).toBeInstanceOf(sdk.CommandExitError);
+        expect([ended!.exitCode, ended!.message]).toEqual([-1, 'signal: killed']);
+      }
+      expect((await sandbox.commands.list()).map((p) => p.pid)).not.toContain(background.pid);
+      // Killing what is gone is the SDK's `false`, from envd's not_found.
+      expect(await sandbox.commands.kill(background.pid)).toBe(false);
+    });
+
+    it('a command past its timeoutMs is the SDK’s TimeoutError', async () => {
+      const sandbox = await create();
+      const late = await sandbox.commands.run('sleep 30', { timeoutMs: 300 }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(late).toBeInstanceOf(sdk.TimeoutError);
+    });
+
+    it('list, getInfo, connect and kill of sandboxes, and a killed one is gone for each of them', async () => {
+      const sandbox = await create();
+      const listed = await sdk.Sandbox.list(opts).nextItems();
+      expect(listed.map((s) => s.sandboxId)).toContain(sandbox.sandboxId);
+      expect((await sandbox.getInfo()).state).toBe('running');
+      const again = await sdk.Sandbox.connect(sandbox.sandboxId, opts);
+      expect((await again.commands.run('echo same box')).stdout).toBe('same box\n');
+      expect(await sandbox.isRunning()).toBe(true);
+      expect(await sdk.Sandbox.kill(sandbox.sandboxId, opts)).toBe(true);
+      expect(await sdk.Sandbox.kill(sandbox.sandboxId, opts)).toBe(false);
+      await expect(sandbox.getInfo()).rejects.toBeInstanceOf(sdk.NotFoundError);
+      await expect(sdk.Sandbox.connect(sandbox.sandboxId, opts)).rejects.toBeInstanceOf(sdk.NotFoundError);
+      expect(await sandbox.isRunning()).toBe(false);
+    });
+
+    it('a sandbox ends when its timeout runs out, with the processes in it', async () => {
+      const ended = new Promise<string>((resolve) => {
+        const stop = emulator.app.activity.on((event) => {
+          if (event.type === 'sandbox-deleted' && event.provider === 'e2b') {
+            stop();
+            resolve(event.sandboxId);
+          }
+        });
+      });
+      const sandbox = await create(1_000);
+      const running = await sandbox.commands.run('exec sleep 300', { background: true, timeoutMs: 0 });
+      expect(await ended).toBe(sandbox.sandboxId);
+      const end = await running.wait().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(end).toBeInstanceOf(Error);
+      expect(await sandbox.isRunning()).toBe(false);
+    });
+
+    it('sandbox.files: write, read (text and bytes), exists, makeDir, list, getInfo, rename, remove, on the files its commands see', async () => {
+      const sandbox = await create();
+      expect(await sandbox.files.write('/home/user/notes.txt', 'hello file')).toMatchObject({ path: '/home/user/notes.txt', name: 'notes.txt', type: 'file' });
+      expect(await sandbox.files.read('notes.txt')).toBe('hello file');
+      // The same folder as the commands' /home/user, their working directory.
+      expect((await sandbox.commands.run('cat notes.txt; printf made > made.txt')).stdout).toBe('hello file');
+      expect(await sandbox.files.read('/home/user/made.txt')).toBe('made');
+      expect([await sandbox.files.exists('notes.txt'), await sandbox.files.exists('missing.txt')]).toEqual([true, false]);
+      expect([await sandbox.files.makeDir('/home/user/d/e'), await sandbox.files.makeDir('/home/user/d/e')]).toEqual([true, false]);
+      const listed = await sandbox.files.list('/home/user');
+      expect(listed.map((e) => [e.name, e.type, e.path]).sort()).toEqual([
+        ['d', 'dir', '/home/user/d'],
+        ['made.txt', 'file', '/home/user/made.txt'],
+        ['notes.txt', 'file', '/home/user/notes.txt'],
+      ]);
+      expect(await sandbox.files.getInfo('notes.txt')).toMatchObject({ name: 'notes.txt', type: 'file', size: 10, permissions: '-rw-r--r--' });
+      expect((await sandbox.files.rename('notes.txt', 'renamed.txt')).path).toBe('/home/user/renamed.txt');
+      await sandbox.files.remove('renamed.txt');
+      await expect(sandbox.files.read('renamed.txt')).rejects.toBeInstanceOf(sdk.FileNotFoundError);
+      // Several files in one request, bytes kept as they are.
+      await sandbox.files.write([{ path: 'x/1.txt', data: 'one' }, { path: 'x/2.bin', data: new Uint8Array([0xff, 0, 0x80]).buffer }]);
+      expect([...(await sandbox.files.read('x/2.bin', { format: 'bytes' }))]).toEqual([0xff, 0, 0x80]);
+      expect(await sandbox.files.read('x/1.txt')).toBe('one');
+      // Nothing leads out of the sandbox's folder: `..` above its / stays in it.
+      await sandbox.files.write('/home/user/../../../escape.txt', 'kept in');
+      expect((await sandbox.commands.run('cat escape.txt')).stdout).toBe('kept in');
+    });
+
+    it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {
+      await expect(sdk.Sandbox.create({ ...opts, apiKey: 'e2b_wrong' })).rejects.toBeInstanceOf(sdk.AuthenticationError);
+    });
+
+    // Through msw only: over HTTP the SDK is given the emulator's URLs, and sees no other host.
+    if (transport === mswTransport) it('given only its key, the SDK called E2B’s real hosts and msw answered every call there', async () => {
+      const sandbox = await create();
+      await sandbox.commands.run('true');
+      const hosts = new Set(running.seen.map((url) => new URL(url).host));
+      expect([...hosts].sort()).toEqual([...running.hosts!].sort());
+    });
+  });
+}
