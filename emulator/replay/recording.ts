@@ -34,7 +34,8 @@ export interface RecordedSurface {
   path: string;
 }
 
-const REQUEST_HEADERS = ['content-type', 'accept'];
+// `e2b-sandbox-id` names the sandbox on E2B's shared envd host, where the URL does not.
+const REQUEST_HEADERS = ['content-type', 'accept', 'e2b-sandbox-id'];
 const RESPONSE_HEADERS = ['content-type', 'location', 'retry-after', 'www-authenticate', 'allow'];
 
 /**
@@ -106,6 +107,8 @@ export class RecordedExchange {
   private headers: Headers = {};
   private check: ResponseCheck | undefined;
   private streamed = false;
+  private binary = false;
+  private pending: Buffer = Buffer.alloc(0);
   private readonly frames: FixtureFrame[] = [];
   private readonly chunks: Buffer[] = [];
   private readonly decoder = new TextDecoder();
@@ -136,7 +139,10 @@ export class RecordedExchange {
     const contentType = first(headers['content-type']);
     this.check = new ResponseCheck(this.mount, method, surface.path, status, contentType, (v) => this.onViolation?.(v, { method, path: surface.path }));
     // A stream by its framing and the absence of a length: such answers are kept as frames.
-    this.streamed = headers['content-length'] === undefined && !isJson(contentType) && framingOf(contentType) !== undefined && status !== 204 && status !== 304 && method !== 'HEAD';
+    // Connect's envelopes are labelled `+json` but are a stream, not one JSON body.
+    const framing = framingOf(contentType);
+    this.binary = framing === 'connect';
+    this.streamed = headers['content-length'] === undefined && (!isJson(contentType) || this.binary) && framing !== undefined && status !== 204 && status !== 304 && method !== 'HEAD';
     if (this.streamed) this.check.beginStream();
   }
 
@@ -144,6 +150,22 @@ export class RecordedExchange {
   data(chunk: Buffer): void {
     if (!this.streamed) {
       this.chunks.push(chunk);
+      return;
+    }
+    if (this.binary) {
+      // Kept as bytes (an envelope's length bytes are not text), one frame per whole envelope,
+      // however the chunks cut them: a reader sees each message in its readable form.
+      this.pending = Buffer.concat([this.pending, chunk]);
+      const now = performance.now();
+      let after = Math.round(now - this.last);
+      while (this.pending.length >= 5 && this.pending.length >= 5 + this.pending.readUInt32BE(1)) {
+        const size = 5 + this.pending.readUInt32BE(1);
+        this.frames.push({ after, data: Buffer.from(this.pending.subarray(0, size)) });
+        this.pending = this.pending.subarray(size);
+        after = 0;
+        this.last = now;
+      }
+      this.check?.frame(chunk);
       return;
     }
     const data = this.decoder.decode(chunk, { stream: true });
@@ -172,8 +194,9 @@ export class RecordedExchange {
     const responseHeaders = pick(this.headers, this.keepResponse, false);
     let responseBody: FixtureBody & { frames?: FixtureFrame[]; cut?: boolean };
     if (this.streamed) {
-      const rest = this.decoder.decode();
-      if (rest) this.frames.push({ after: 0, data: rest });
+      // What is left of an envelope when the stream ended: kept, it is what the client got.
+      const rest = this.binary ? this.pending : this.decoder.decode();
+      if (rest.length > 0) this.frames.push({ after: 0, data: rest });
       responseBody = { frames: this.frames, ...(outcome.cut && { cut: true }) };
       check.end();
     } else {
@@ -205,6 +228,8 @@ function pick(headers: Headers, keep: Set<string>, credentials: boolean): Record
 
 function bodyOf(bytes: Buffer, contentType: string | undefined): FixtureBody {
   if (bytes.length === 0) return {};
+  // A Connect envelope (a streaming call's request) is binary, though labelled `+json`.
+  if (framingOf(contentType) === 'connect') return { base64: bytes.toString('base64') };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -237,7 +262,8 @@ function redacted(fixture: Fixture): Fixture {
       response: {
         ...body(e.response),
         ...(e.response.headers && { headers: redactor.headers(e.response.headers) }),
-        ...(e.response.frames && { frames: e.response.frames.map((f) => ({ ...f, data: redactor.text(f.data) })) }),
+        // A binary frame is kept whole: redacting inside it would break its envelope's length.
+        ...(e.response.frames && { frames: e.response.frames.map((f) => (typeof f.data === 'string' ? { ...f, data: redactor.text(f.data) } : f)) }),
       },
       ...(e.expect?.departure !== undefined && { expect: { ...e.expect, departure: redactor.text(e.expect.departure) } }),
     })),
