@@ -232,6 +232,42 @@ export function describeE2bSdk(transport: E2bTransport): void {
       expect((await sandbox.commands.run('cat escape.txt')).stdout).toBe('kept in');
     });
 
+    it('files.watchDir: files made by the file API and by a command, changed and removed, each an event the callback gets; stop() ends it', async () => {
+      const sandbox = await create();
+      await sandbox.files.makeDir('/home/user/watched/deep');
+      const seen: Array<{ name: string; type: string }> = [];
+      let changed = () => {};
+      const until = (wanted: (e: { name: string; type: string }) => boolean, what: string) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`Failed to see ${what}: got ${JSON.stringify(seen)}.`)), 10_000);
+          changed = () => {
+            if (seen.some(wanted)) (clearTimeout(timer), resolve());
+          };
+          changed();
+        });
+      let exited = false;
+      const handle = await sandbox.files.watchDir('/home/user/watched', (event) => void (seen.push({ name: event.name, type: event.type }), changed()), {
+        recursive: true,
+        timeoutMs: 0,
+        onExit: () => void (exited = true),
+      });
+      await sandbox.files.write('/home/user/watched/a.txt', 'one');
+      await until((e) => e.name === 'a.txt' && e.type === 'create', 'a.txt created');
+      await sandbox.commands.run('printf more >> watched/a.txt; printf x > watched/deep/b.txt');
+      await until((e) => e.name === 'a.txt' && e.type === 'write', 'a.txt written');
+      await until((e) => e.name === 'deep/b.txt' && e.type === 'create', 'deep/b.txt, named below the watched folder');
+      await sandbox.files.remove('/home/user/watched/a.txt');
+      await until((e) => e.name === 'a.txt' && e.type === 'remove', 'a.txt removed');
+      // The emulator's own temporary file of a write never shows.
+      expect(seen.filter((e) => e.name.endsWith('.part'))).toEqual([]);
+      await handle.stop();
+      expect(exited).toBe(false);
+      await expect(sandbox.files.watchDir('/home/user/nowhere', () => {})).rejects.toBeInstanceOf(sdk.FileNotFoundError);
+      // A sandbox that ends takes its watches with it: the SDK's onExit is called.
+      const ended = new Promise<void>((resolve) => void sandbox.files.watchDir('/home/user', () => {}, { timeoutMs: 0, onExit: () => resolve() }).then(() => sandbox.kill()));
+      await ended;
+    });
+
     it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {
       await expect(sdk.Sandbox.create({ ...opts, apiKey: 'e2b_wrong' })).rejects.toBeInstanceOf(sdk.AuthenticationError);
     });

@@ -13,6 +13,11 @@ export interface Sandbox<Data = Record<string, unknown>> {
   env: Record<string, string>;
   createdAt: number;
   processes: ProcessSupervisor;
+  /**
+   * Aborts when the sandbox is deleted or the emulator closes: what lives as long as the
+   * sandbox (a watch stream) ends with it.
+   */
+  ended: AbortSignal;
   /** Provider-specific state (a Blaxel control-plane record, an AgentBox pool, ...). */
   data: Data;
 }
@@ -48,6 +53,7 @@ export const DEFAULT_MAX_SANDBOXES = 1000;
 export class SandboxRegistry<Data = Record<string, unknown>> {
   private readonly sandboxes = new Map<string, Sandbox<Data>>();
   private readonly pending = new Map<string, Promise<Sandbox<Data>>>();
+  private readonly endings = new WeakMap<Sandbox<Data>, AbortController>();
   private counter = 0;
   private readonly now: () => number;
 
@@ -93,6 +99,7 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
     const sandbox = this.sandboxes.get(id);
     if (!sandbox) return false;
     this.sandboxes.delete(id);
+    this.endings.get(sandbox)?.abort();
     await sandbox.processes.close();
     await removeFolder(sandbox.dir);
     this.tell({ type: 'sandbox-deleted', sandboxId: id });
@@ -102,6 +109,7 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
   /** Ends every process of every sandbox. The folders go with the emulator's temp root. */
   async close(): Promise<void> {
     await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
+    for (const sandbox of this.list()) this.endings.get(sandbox)?.abort();
     await Promise.all(this.list().map((s) => s.processes.close()));
     for (const id of this.sandboxes.keys()) this.tell({ type: 'sandbox-deleted', sandboxId: id });
     this.sandboxes.clear();
@@ -124,14 +132,18 @@ export class SandboxRegistry<Data = Record<string, unknown>> {
     const safe = id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 64);
     const dir = join(this.options.root, `${++this.counter}-${safe}`);
     await mkdir(dir, { recursive: true });
-    return {
+    const ending = new AbortController();
+    const sandbox: Sandbox<Data> = {
       id,
       dir,
       env: { ...baseEnvironment(dir), ...env },
       createdAt: this.now(),
       processes: new ProcessSupervisor({ ...this.options.supervisor, now: this.now, onStarted: (proc) => this.started(id, proc) }),
+      ended: ending.signal,
       data,
     };
+    this.endings.set(sandbox, ending);
+    return sandbox;
   }
 }
 

@@ -16,19 +16,19 @@ import { inSandbox } from './envd-sandbox.ts';
  */
 const HOME = '/home/user';
 
-function sandboxPath(path: string): string {
+export function sandboxPath(path: string): string {
   const absolute = path.startsWith('/') ? path : `${HOME}/${path}`;
   const normal = posix.normalize(absolute);
   return normal === HOME ? '/' : normal.startsWith(`${HOME}/`) ? normal.slice(HOME.length) : normal;
 }
 
 /** The path as E2B names it: absolute, relative ones from /home/user. */
-function asE2b(path: string): string {
+export function asE2b(path: string): string {
   const normal = posix.normalize(path.startsWith('/') ? path : `${HOME}/${path}`);
   return normal.length > 1 ? normal.replace(/\/$/, '') : normal;
 }
 
-const filesOf = (sandbox: E2bSandbox) => new SandboxFiles(sandbox.dir);
+export const filesOf = (sandbox: E2bSandbox) => new SandboxFiles(sandbox.dir);
 
 /** Go's os.FileMode text: the type letter, then rwx thrice. */
 function permissions(mode: number, dir: boolean, link: boolean): string {
@@ -36,7 +36,7 @@ function permissions(mode: number, dir: boolean, link: boolean): string {
   return `${link ? 'L' : dir ? 'd' : '-'}${bits}`;
 }
 
-function entryInfo(path: string, entry: { isDir: boolean; isSymlink?: boolean; size: number; modifiedMs: number; mode: number }) {
+export function entryInfo(path: string, entry: { isDir: boolean; isSymlink?: boolean; size: number; modifiedMs: number; mode: number }) {
   const name = posix.basename(path) || '/';
   return {
     name,
@@ -52,7 +52,7 @@ function entryInfo(path: string, entry: { isDir: boolean; isSymlink?: boolean; s
 }
 
 /** A file error as envd's Connect error (inferred from its handlers: not_found, already_exists, invalid_argument). */
-const CONNECT_CODES: Record<SandboxFileErrorKind, [number, string]> = {
+export const CONNECT_CODES: Record<SandboxFileErrorKind, [number, string]> = {
   outside: [400, 'invalid_argument'],
   'invalid-path': [400, 'invalid_argument'],
   'not-found': [404, 'not_found'],

@@ -6,6 +6,7 @@ import type { Provider, ProviderOptions } from '../provider.ts';
 import { apiDialect, envdDialect } from './dialects.ts';
 import type { E2bSandboxData, E2bState } from './e2b-state.ts';
 import { downloadHandler, listDirHandler, makeDirHandler, moveHandler, removeHandler, statHandler, uploadHandler } from './envd-files.ts';
+import { createWatcherHandler, getWatcherEventsHandler, removeWatcherHandler, watchDirHandler } from './envd-watch.ts';
 import { closeStdinHandler, connectHandler, healthHandler, listHandler, sendInputHandler, sendSignalHandler, startHandler } from './envd-handlers.ts';
 import { connectSandboxHandler, createSandboxHandler, getSandboxHandler, killSandboxHandler, listSandboxesHandler, setTimeoutHandler } from './lifecycle-handlers.ts';
 
@@ -53,6 +54,10 @@ export async function createE2bProvider(options: ProviderOptions): Promise<Provi
     filesystemListDir: listDirHandler(state),
     filesystemRemove: removeHandler(state),
     filesystemMove: moveHandler(state),
+    filesystemWatchDir: watchDirHandler(state),
+    filesystemCreateWatcher: createWatcherHandler(state),
+    filesystemGetWatcherEvents: getWatcherEventsHandler(state),
+    filesystemRemoveWatcher: removeWatcherHandler(state),
     filesDownload: downloadHandler(state),
     filesUpload: uploadHandler(state),
   };
