@@ -1,6 +1,7 @@
 // `sandbox-emulator/msw`: the emulator in-process, through msw, answering on the providers' real
 // hosts (https://api.blaxel.ai/v0, https://sbx-{name}-local.us-pdx-1.bl.run,
-// https://api.tensorlake.ai, the AgentBox endpoint you give): no port, no change to your code.
+// https://api.tensorlake.ai, https://api.e2b.app and https://sandbox.e2b.app, the AgentBox
+// endpoint you give): no port, no change to your code.
 //
 //   import { setupEmulator } from 'sandbox-emulator/msw';
 //   const emulator = setupEmulator({ providers: ['blaxel'], onUnhandledRequest: 'error' });
