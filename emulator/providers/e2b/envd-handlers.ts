@@ -47,7 +47,9 @@ const GO_SIGNAL_WORDS: Record<string, string> = { SIGKILL: 'killed', SIGTERM: 't
 function endEvent(exit: { exitCode: number | null; signal: string | null }) {
   if (exit.signal) {
     const status = `signal: ${GO_SIGNAL_WORDS[exit.signal] ?? exit.signal}`;
-    return { exitCode: -1, exited: true, status, error: status };
+    // envd's `exited` is Go's ProcessState.Exited(), false for a process a signal ended (and
+    // protobuf's JSON leaves a false out); its exit code is then -1.
+    return { exitCode: -1, status, error: status };
   }
   const code = exit.exitCode ?? 0;
   const status = `exit status ${code}`;
@@ -135,11 +137,13 @@ export function sendInputHandler(state: E2bState): Handler {
     const body = ctx.body as { process: Selector; input: { stdin?: string; pty?: string } };
     const proc = find(sandbox, body.process);
     if (!proc) return notFound(body.process);
-    if (!proc.stdinWritable) return connectError(412, 'failed_precondition', 'stdin not enabled or closed');
+    // envd wraps every failed write as `internal` (services/process/input.go), a closed or
+    // absent stdin included: Connect's 500.
+    if (!proc.stdinWritable) return connectError(500, 'internal', 'error writing to stdin: stdin not enabled or closed');
     try {
       await proc.writeStdin(Buffer.from(body.input.stdin ?? body.input.pty ?? '', 'base64'));
     } catch (error) {
-      return connectError(412, 'failed_precondition', `error writing to stdin: ${(error as Error).message}`);
+      return connectError(500, 'internal', `error writing to stdin: ${(error as Error).message}`);
     }
     return json(200, {});
   });
@@ -164,7 +168,7 @@ export function sendSignalHandler(state: E2bState): Handler {
     else if (body.signal === 'SIGNAL_SIGTERM') {
       proc.requested = 'signal';
       proc.signal('SIGTERM');
-    } else return connectError(400, 'invalid_argument', `invalid signal: ${body.signal}`);
+    } else return connectError(501, 'unimplemented', `invalid signal: ${body.signal}`);
     return json(200, {});
   });
 }

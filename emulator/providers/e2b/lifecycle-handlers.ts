@@ -98,7 +98,10 @@ export function connectSandboxHandler(state: E2bState): Handler {
     const sandbox = state.registry.get(params.sandboxID);
     if (!sandbox) return noSuchSandbox(params.sandboxID);
     const timeout = (body as { timeout?: number } | undefined)?.timeout;
-    if (timeout !== undefined) scheduleEnd(state, sandbox, timeout);
+    // Connect extends a sandbox's life and never shortens it (E2B's KeepAliveFor with
+    // allowShorter false): `Sandbox.connect(id)` with the SDK's default must not cut short a
+    // sandbox created to live longer. setSandboxTimeout is the call that may shorten it.
+    if (timeout !== undefined && state.now() + timeout * 1000 > sandbox.data.endAt) scheduleEnd(state, sandbox, timeout);
     return json(200, sandboxAnswer(sandbox));
   };
 }

@@ -1,6 +1,6 @@
 // E2B's lifecycle API over HTTP, on what the SDK tests do not reach: timeouts at the edge of
-// their int32 range (a fuzzing find: a larger one made every later list a 500), and the 404
-// body the SDK reads.
+// their int32 range (a fuzzing find: a larger one made every later list a 500), connect never
+// shortening a sandbox's life (a contract-suite find), and the 404 body the SDK reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../index.ts';
 
@@ -27,6 +27,23 @@ describe('the E2B lifecycle API', () => {
     expect(sandbox.sandboxID).toBe(created.sandboxID);
     expect(Date.parse(sandbox.endAt) - Date.now()).toBeGreaterThan(60 * 365 * 24 * 3600 * 1000);
     expect(emulator.app.violations).toEqual([]);
+  });
+
+  it('extends a sandbox on connect and never shortens it (E2B keeps the later end), while a timeout call may', async () => {
+    const created = (await (await post('/v2/sandboxes', { templateID: 'base', timeout: 600 })).json()) as { sandboxID: string };
+    const endsIn = async () => {
+      const { endAt } = (await (await fetch(`${api}/sandboxes/${created.sandboxID}`)).json()) as { endAt: string };
+      return (Date.parse(endAt) - Date.now()) / 1000;
+    };
+    for (const path of [`/v2/sandboxes/${created.sandboxID}/connect`, `/sandboxes/${created.sandboxID}/connect`]) {
+      expect((await post(path, { timeout: 30 })).status).toBe(200);
+      expect(await endsIn()).toBeGreaterThan(590);
+    }
+    expect((await post(`/v2/sandboxes/${created.sandboxID}/connect`, { timeout: 1200 })).status).toBe(200);
+    expect(await endsIn()).toBeGreaterThan(1190);
+    expect((await post(`/sandboxes/${created.sandboxID}/timeout`, { timeout: 30 })).status).toBe(204);
+    expect(await endsIn()).toBeLessThan(31);
+    await fetch(`${api}/sandboxes/${created.sandboxID}`, { method: 'DELETE' });
   });
 
   it('answers an unknown sandbox with 404 and `code: 404` in the body, on each call that names one', async () => {
