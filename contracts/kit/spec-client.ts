@@ -33,6 +33,8 @@ export interface CallResult {
   headers: Headers;
   mediaType: string;
   text: string;
+  /** The body as it came: a file's bytes, which `text` would decode lossily. */
+  bytes: Uint8Array;
   /** The parsed JSON body, when the answer was JSON. */
   json: any;
 }
@@ -96,7 +98,7 @@ export class SpecClient {
     // Kept as bytes: Connect's envelopes are binary, and their lengths would not survive decoding.
     const bytes = new Uint8Array(await response.arrayBuffer());
     const text = new TextDecoder().decode(bytes);
-    const result: CallResult = { status: response.status, headers: response.headers, mediaType, text, json: undefined };
+    const result: CallResult = { status: response.status, headers: response.headers, mediaType, text, bytes, json: undefined };
     const isJson = /json/i.test(mediaType) && framing !== 'connect';
     if (options.untracked) {
       result.json = isJson ? safeJson(text) : undefined;
@@ -132,7 +134,8 @@ export class SpecClient {
     const streamed = this.declaresMedia(operationId, response.status, mediaType) && framing && this.isStream(operationId);
     if (!streamed || !response.body) {
       // Not a stream (an error answer, or a wrong media type): check it as a whole.
-      const text = await response.text();
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const text = new TextDecoder().decode(bytes);
       this.checkHead(operationId, response.status, mediaType, text.length > 0);
       let json: unknown;
       if (/json/i.test(mediaType)) {
@@ -146,7 +149,7 @@ export class SpecClient {
         const violations = this.entry(operationId).validator.validateValue(operationId, response.status, baseType(mediaType), json);
         this.recorder.check(operationId, 'schema', violations.length === 0, `status ${response.status}: ${violations.map((v) => v.message).join('; ')}`);
       }
-      return { status: response.status, headers: response.headers, mediaType, text, json };
+      return { status: response.status, headers: response.headers, mediaType, text, bytes, json };
     }
     this.checkHead(operationId, response.status, mediaType, true);
     const reader = new StreamReader(response.body, framing, (frame) => this.checkFrame(operationId, response.status, mediaType, frame));

@@ -5,6 +5,7 @@ const NEEDS: Record<string, string[]> = {
   blaxel: ['BL_API_KEY', 'BL_WORKSPACE', 'BL_SANDBOX'],
   tensorlake: ['TENSORLAKE_API_KEY', 'TENSORLAKE_SANDBOX_ID'],
   agentbox: ['AGENTBOX_ENDPOINT', 'AGENTBOX_API_KEY'],
+  e2b: ['E2B_API_KEY'],
 };
 
 /** Scenarios the live targets never run, and why. */
@@ -12,7 +13,14 @@ const LIVE_SKIPS: Record<string, Record<string, string>> = {
   blaxel: { 'control plane': 'live: the suite does not create or delete sandboxes on your account' },
   tensorlake: { lifecycle: 'live: the suite does not create or delete sandboxes on your account' },
   agentbox: {},
+  e2b: { lifecycle: 'live: the suite does not create or kill sandboxes on your account (each one costs money)' },
 };
+
+/**
+ * The E2B scenarios that run in a sandbox (envd lives in one): live, they need a sandbox the
+ * user names, since the suite creates none there.
+ */
+const E2B_ENVD_SCENARIOS = ['commands', 'background', 'stdin', 'unknown pids', 'files', 'watch'];
 
 export function liveUnavailable(provider: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const missing = (NEEDS[provider] ?? []).filter((name) => !env[name]);
@@ -34,6 +42,14 @@ export function liveTarget(provider: string, env: NodeJS.ProcessEnv = process.en
     // The log scenarios drive the pool's own container (see CONTRACT_LOG_POOL in
     // contracts/agentbox/agentbox.suite.ts); an ordinary pool's output is not known in advance.
     for (const name of ['logs', 'logs stream']) skips[name] = 'live: set AGENTBOX_LOG_POOL to a pool built like the suite\'s contract-logs pool (see CONTRACT_LOG_POOL)';
+  }
+  if (provider === 'e2b') {
+    if (!env.E2B_SANDBOX_ID) {
+      for (const name of E2B_ENVD_SCENARIOS) {
+        skips[name] = 'live: envd runs in a sandbox, and the suite creates none on your account (each costs money); set E2B_SANDBOX_ID to a running sandbox it may run commands and write files in';
+      }
+    }
+    return e2bLiveTarget(env, skips);
   }
   if (provider === 'blaxel') {
     const run = (env.BL_RUN_URL ?? 'https://run.blaxel.ai').replace(/\/+$/, '');
@@ -71,6 +87,36 @@ export function liveTarget(provider: string, env: NodeJS.ProcessEnv = process.en
     headers: { 'AGENTBOX-API-KEY': env.AGENTBOX_API_KEY! },
     skips,
     pools,
+    async close() {},
+  };
+}
+
+/**
+ * E2B: the lifecycle API at E2B_API_URL (or api.<E2B_DOMAIN>, as the SDK), envd on the sandbox's
+ * own host, `49983-<id>.<domain>` (the scenarios pass the sandbox as `vars.sandbox`). The API key
+ * goes to the API alone, as the SDK sends it: envd takes the sandbox's access token instead.
+ */
+function e2bLiveTarget(env: NodeJS.ProcessEnv, skips: Record<string, string>): ContractTarget {
+  const domain = env.E2B_DOMAIN || 'e2b.app';
+  const api = (env.E2B_API_URL || `https://api.${domain}`).replace(/\/+$/, '');
+  return {
+    name: 'live',
+    sandbox: env.E2B_SANDBOX_ID,
+    baseUrl: (mountId, vars) => {
+      if (mountId === 'e2b-api') return api;
+      const sandbox = vars.sandbox ?? env.E2B_SANDBOX_ID;
+      if (!sandbox) throw new Error('Failed to build an envd URL: no sandbox named. Pass vars.sandbox, or set E2B_SANDBOX_ID.');
+      return `https://49983-${sandbox}.${domain}`;
+    },
+    fetch: (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url === api || url.startsWith(`${api}/`)) return globalThis.fetch(input, init);
+      const headers = new Headers(init?.headers);
+      headers.delete('X-API-KEY');
+      return globalThis.fetch(input, { ...init, headers });
+    },
+    headers: { 'X-API-KEY': env.E2B_API_KEY! },
+    skips,
     async close() {},
   };
 }
