@@ -91,7 +91,8 @@ export function startHandler(state: E2bState): Handler {
         args: config.args ?? [],
         cwd: workingFolder(sandbox, config.cwd),
         env: { ...sandbox.env, ...(config.envs ?? {}) },
-        stdin: request.stdin ? 'pipe' : 'closed',
+        // envd keeps stdin open unless told not to (an older SDK sends no `stdin`; this one always does).
+        stdin: request.stdin === false ? 'closed' : 'pipe',
         capBytes: state.capBytes,
       });
     } catch (error) {

@@ -83,4 +83,14 @@ describe("envd's process service", () => {
     await events.cancel();
     expect(emulator.app.violations).toEqual([]);
   });
+
+  it('keeps stdin open for a Start that does not mention it, as envd does for older SDKs', async () => {
+    const events = await start({ process: { cmd: 'cat', args: [] } });
+    const pid = (await events.next()).event.start.pid as number;
+    expect(await unary('SendInput', { process: { pid }, input: { stdin: Buffer.from('kept\n').toString('base64') } })).toEqual([200, {}]);
+    expect(Buffer.from((await events.next()).event.data.stdout, 'base64').toString()).toBe('kept\n');
+    expect(await unary('CloseStdin', { process: { pid } })).toEqual([200, {}]);
+    expect((await events.next()).event.end).toEqual({ exited: true, status: 'exit status 0' });
+    await events.cancel();
+  });
 });
