@@ -2,13 +2,14 @@ import { join, posix } from 'node:path';
 import type { ManagedProcess } from '../../core/managed-process.ts';
 import { SpawnError } from '../../core/managed-process.ts';
 import { TooManyProcessesError } from '../../core/process-supervisor.ts';
+import { IDLE, withKeepAlive } from '../../core/keep-alive.ts';
 import type { StreamItem } from '../../kernel/frames.ts';
 import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { empty, json, stream } from '../respond.ts';
 import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
-import { inSandbox } from './envd-sandbox.ts';
+import { inSandbox, keepaliveMs } from './envd-sandbox.ts';
 
 interface ProcessConfig {
   cmd: string;
@@ -60,7 +61,14 @@ function endEvent(exit: { exitCode: number | null; signal: string | null }) {
 /** The process's events from `fromSeq` on, until it ends (or the client goes), then the end of the stream. */
 async function* events(proc: ManagedProcess, ctx: HandlerContext, fromSeq: number): AsyncGenerator<StreamItem> {
   yield envelope({ event: { start: { pid: proc.pid } } });
-  for await (const chunk of proc.output.follow({ fromSeq, signal: ctx.signal })) {
+  const output = proc.output.follow({ fromSeq, signal: ctx.signal });
+  // A keep-alive event while the process is quiet, at the interval the client asked for.
+  const interval = keepaliveMs(ctx);
+  for await (const chunk of interval ? withKeepAlive(output, interval, ctx.signal) : output) {
+    if (chunk === IDLE) {
+      yield envelope({ event: { keepalive: {} } });
+      continue;
+    }
     yield envelope({ event: { data: { [chunk.stream]: chunk.data.toString('base64') } } });
   }
   // A client that goes away leaves the process running, as envd does (the SDK's disconnect()).

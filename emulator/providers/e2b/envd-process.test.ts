@@ -24,10 +24,10 @@ const unary = async (procedure: string, body: unknown) => {
 };
 
 /** Starts a process; its events, one envelope's JSON each, as they come. */
-async function start(message: unknown): Promise<{ next(): Promise<any>; cancel(): Promise<void> }> {
+async function start(message: unknown, headers: Record<string, string> = {}): Promise<{ next(): Promise<any>; cancel(): Promise<void> }> {
   const res = await fetch(`${envd}/process.Process/Start`, {
     method: 'POST',
-    headers: { 'content-type': 'application/connect+json', 'connect-protocol-version': '1', 'e2b-sandbox-id': sandboxId },
+    headers: { 'content-type': 'application/connect+json', 'connect-protocol-version': '1', 'e2b-sandbox-id': sandboxId, ...headers },
     body: Buffer.from(envelope(message).data),
   });
   const reader = res.body!.getReader();
@@ -92,5 +92,16 @@ describe("envd's process service", () => {
     expect(await unary('CloseStdin', { process: { pid } })).toEqual([200, {}]);
     expect((await events.next()).event.end).toEqual({ exited: true, status: 'exit status 0' });
     await events.cancel();
+  });
+
+  it('sends a keep-alive event while the process is quiet, at the interval the client asks for in seconds', async () => {
+    const events = await start({ process: { cmd: 'sh', args: ['-c', 'echo hi; exec sleep 300'] }, stdin: false }, { 'keepalive-ping-interval': '1' });
+    const pid = (await events.next()).event.start.pid as number;
+    expect((await events.next()).event.data).toEqual({ stdout: Buffer.from('hi\n').toString('base64') });
+    expect((await events.next()).event).toEqual({ keepalive: {} });
+    await unary('SendSignal', { process: { pid }, signal: 'SIGNAL_SIGKILL' });
+    expect((await events.next()).event.end).toMatchObject({ exitCode: -1 });
+    await events.cancel();
+    expect(emulator.app.violations).toEqual([]);
   });
 });

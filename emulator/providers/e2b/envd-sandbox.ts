@@ -8,6 +8,12 @@ import type { E2bSandbox, E2bState } from './e2b-state.ts';
  * header names it; on a sandbox's own host (`49983-<id>.e2b.app`) the host does, when the
  * header is absent. E2B's proxy answers 502 for one that does not run, before envd sees it.
  */
+/** The keep-alive interval a client asks envd for, in seconds (the SDK sends 50); none when absent. */
+export function keepaliveMs(ctx: HandlerContext): number | undefined {
+  const seconds = Number(ctx.headers['keepalive-ping-interval']);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
 export function inSandbox(state: E2bState, handle: (ctx: HandlerContext, sandbox: E2bSandbox) => EmuResponse | Promise<EmuResponse>): Handler {
   return (ctx) => {
     const id = ctx.headers['e2b-sandbox-id'] ?? ctx.vars.sandbox ?? '';

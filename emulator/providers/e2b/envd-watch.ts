@@ -9,7 +9,7 @@ import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
 import { asE2b, CONNECT_CODES, entryInfo, filesOf, sandboxPath } from './envd-files.ts';
-import { inSandbox } from './envd-sandbox.ts';
+import { inSandbox, keepaliveMs } from './envd-sandbox.ts';
 
 /**
  * envd's directory watching, on the sandbox's real folder: the streaming WatchDir (the JS SDK's
@@ -60,12 +60,6 @@ async function filesystemEvent(files: SandboxFiles, target: Target, change: DirC
   const stat = await files.stat(sandboxPath(path)).catch(() => undefined);
   // Gone again before it could be looked at: the event stands without its entry.
   return stat ? { ...event, entry: entryInfo(path, stat) } : event;
-}
-
-/** The keep-alive interval a client asks for, in seconds (the SDK sends 50); none when absent. */
-function keepaliveMs(ctx: HandlerContext): number | undefined {
-  const seconds = Number(ctx.headers['keepalive-ping-interval']);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 async function* single(item: StreamItem): AsyncGenerator<StreamItem> {

@@ -3,7 +3,7 @@ import { signalNumber, type ManagedProcess } from '../../core/managed-process.ts
 import type { StreamName } from '../../core/output-log.ts';
 import type { Frame, FrameBatch, StreamItem } from '../../kernel/frames.ts';
 import { sseComment, sseFrame, sseLines } from '../respond.ts';
-import { IDLE, withKeepAlive } from './keep-alive.ts';
+import { IDLE, withKeepAlive } from '../../core/keep-alive.ts';
 
 // Tensorlake's SSE answers, in one place: the follow streams (`/api/v1/processes/{pid}/`
 // `output/follow`, `stdout/follow`, `stderr/follow`) and the run stream (`POST
