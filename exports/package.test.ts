@@ -5,6 +5,7 @@ import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awaitImageBuild } from '../contracts/kit/targets/image-status.ts';
 
 // The package as a user gets it: `npm pack` (which builds it, see scripts/build-package.js),
 // the tarball installed into a fresh project with npm and no install script run, and there, only
@@ -135,6 +136,7 @@ describe('the packed package', () => {
 
   // The image the test setup built (contracts/kit/global-setup.ts), when a Docker engine answers.
   it('starts the image with sandbox-emulator/testcontainers', async (context) => {
+    await awaitImageBuild();
     const image = process.env.SANDBOX_EMULATOR_IMAGE;
     if (!image) return context.skip(process.env.SANDBOX_EMULATOR_CONTAINER_SKIP ?? 'no emulator image was built for this run');
     // The reaper's image cannot be pulled here; the script stops its own container.

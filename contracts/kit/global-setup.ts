@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildEmulatorImage, containerUnavailable } from './targets/container-target.ts';
+import { announceImageBuild } from './targets/image-status.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const PID_FILE = '/tmp/sandbox-emulator-dockerd.pid';
@@ -10,8 +11,10 @@ const PID_FILE = '/tmp/sandbox-emulator-dockerd.pid';
 /**
  * Runs once before the test files: brings up what the container target needs (a Docker engine,
  * started by scripts/docker-engine.sh when the tests run as root and none answers, and the
- * emulator's image, built once for every suite). Without an engine, the container target is
- * skipped with the reason. The teardown stops the engine if this setup started it.
+ * emulator's image, built once for every suite). The build goes on while the test files run;
+ * those that need the image wait for it (targets/image-status.ts). Without an engine, the
+ * container target is skipped with the reason. The teardown waits for the build, then stops the
+ * engine if this setup started it.
  * SANDBOX_EMULATOR_DOCKER=off skips all of it.
  */
 export default async function setup(): Promise<() => Promise<void>> {
@@ -33,14 +36,14 @@ export default async function setup(): Promise<() => Promise<void>> {
   const unavailable = await containerUnavailable();
   if (unavailable) {
     process.env.SANDBOX_EMULATOR_CONTAINER_SKIP = unavailable;
-  } else {
-    try {
-      process.env.SANDBOX_EMULATOR_IMAGE = await buildEmulatorImage();
-    } catch (error) {
-      process.env.SANDBOX_EMULATOR_CONTAINER_SKIP = `could not build the emulator image: ${(error as Error).message}`;
-    }
+    return async () => {
+      if (startedPid) await stopDaemon(startedPid);
+    };
   }
+  const build = announceImageBuild(buildEmulatorImage());
   return async () => {
+    await build.written;
+    await build.remove();
     if (startedPid) await stopDaemon(startedPid);
   };
 }

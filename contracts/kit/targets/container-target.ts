@@ -8,12 +8,14 @@ import { promisify } from 'node:util';
 import { startEmulatorContainer } from '../../../exports/testcontainers.ts';
 import type { ContractTarget } from '../contract-target.ts';
 import { emulatorBaseUrl } from './emulator-layout.ts';
+import { awaitImageBuild } from './image-status.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const EMULATOR_IMAGE = 'sandbox-emulator:contract';
 
 /** Why the container target cannot run here, or undefined when a Docker engine answers. */
 export async function containerUnavailable(): Promise<string | undefined> {
+  await awaitImageBuild();
   if (process.env.SANDBOX_EMULATOR_CONTAINER_SKIP) return process.env.SANDBOX_EMULATOR_CONTAINER_SKIP;
   try {
     await promisify(execFile)('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 10_000 });
