@@ -439,9 +439,36 @@ describe('loadUpstream and runDrift', () => {
     expect(text).toMatch(/GET \/v2\/sandboxes\n(\s+.*\n)*?\s+parameter query 'state': type string -> array/);
   });
 
+  it('compares our envd document with one of envd.yaml’s form on /health and /files, and names the protobuf procedures instead of calling them missing', async () => {
+    // envd.yaml (spec/envd/envd.yaml of e2b-dev/E2B) holds only envd's REST paths; a small one
+    // in its form stands in, with a `path` query parameter that is not required, and its security
+    // scheme as published: `scheme: header` where OpenAPI wants `in: header`, so it does not validate.
+    const upstream = path.join(dir, 'envd-upstream.yaml');
+    const sandboxHeader = { name: 'E2b-Sandbox-Id', in: 'header', schema: { type: 'string' } };
+    await writeFile(
+      upstream,
+      toYaml({
+        openapi: '3.0.0',
+        info: { title: 'envd', version: '1' },
+        components: { securitySchemes: { AccessTokenAuth: { type: 'apiKey', scheme: 'header', name: 'X-Access-Token' } } },
+        paths: {
+          '/health': { get: { responses: { '204': { description: 'ok' } } } },
+          '/files': { get: { parameters: [{ name: 'path', in: 'query', schema: { type: 'string' } }, sandboxHeader], responses: { '200': { description: 'the file' } } } },
+        },
+      }),
+    );
+    const { report, text } = await runDrift({ provider: 'e2b-envd', upstream, specsDir: fileURLToPath(new URL('../../specs/', import.meta.url)) });
+    expect(report.sharedOperations).toEqual(expect.arrayContaining(['GET /health', 'GET /files']));
+    expect(report.describedElsewhere).toContainEqual({ operation: 'POST /process.Process/Start', document: 'spec/envd/process/process.proto' });
+    expect(report.describedElsewhere).toContainEqual({ operation: 'POST /filesystem.Filesystem/WatchDir', document: 'spec/envd/filesystem/filesystem.proto' });
+    expect(report.differences.filter((d) => d.kind === 'missing-upstream').map((d) => d.operation)).toEqual(['POST /files']);
+    expect(text).toContain('Operations of ours another document describes, not compared (15):');
+    expect(text).toMatch(/^Note: the upstream document does not validate, and is compared as it is: .*AccessTokenAuth/);
+  });
+
   it('refuses an unknown provider and an unknown operation, saying what to do', async () => {
     await expect(runDrift({ provider: 'modal', upstream: `${base}/openapi.yml`, specsDir: dir })).rejects.toThrow(
-      "Failed to run the drift check: unknown provider 'modal'. Use one of blaxel, blaxel-control, tensorlake, agentbox, e2b.",
+      "Failed to run the drift check: unknown provider 'modal'. Use one of blaxel, blaxel-control, tensorlake, agentbox, e2b, e2b-envd.",
     );
     const specs = await mkdtemp(path.join(dir, 'specs-'));
     await writeFile(path.join(specs, 'blaxel.yaml'), toYaml(logsDoc()));

@@ -38,9 +38,14 @@ export interface DriftReport {
   upstreamOnlyOperations: string[];
   /** Per shared operation, then one `missing-upstream` record per operation of ours upstream lacks. */
   differences: DriftDifference[];
+  /**
+   * Operations of ours that another of the provider's documents describes (`x-upstream-document`,
+   * e.g. E2B's envd procedures, from protobuf): not compared with this one, only named.
+   */
+  describedElsewhere: Array<{ operation: string; document: string }>;
 }
 
-export const DRIFT_PROVIDERS = ['blaxel', 'blaxel-control', 'tensorlake', 'agentbox', 'e2b'] as const;
+export const DRIFT_PROVIDERS = ['blaxel', 'blaxel-control', 'tensorlake', 'agentbox', 'e2b', 'e2b-envd'] as const;
 export type DriftProvider = (typeof DRIFT_PROVIDERS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -78,7 +83,7 @@ export function compareDocuments(ours: OpenAPIDocument, upstream: OpenAPIDocumen
     if (!upstreamByKey.has(key)) upstreamByKey.set(key, op);
   }
 
-  const report: DriftReport = { sharedOperations: [], upstreamOnlyOperations: [], differences: [] };
+  const report: DriftReport = { sharedOperations: [], upstreamOnlyOperations: [], differences: [], describedElsewhere: [] };
   const missing: DriftDifference[] = [];
   const pairedKeys = new Set<string>();
   const normalize = createNormalizer();
@@ -86,6 +91,11 @@ export function compareDocuments(ours: OpenAPIDocument, upstream: OpenAPIDocumen
     const path = stripPrefix(op.path, prefix);
     const label = `${op.method.toUpperCase()} ${path}`;
     const key = pairingKey(op.method, path);
+    const elsewhere = op.operation['x-upstream-document'];
+    if (typeof elsewhere === 'string') {
+      report.describedElsewhere.push({ operation: label, document: elsewhere });
+      continue;
+    }
     const theirs = upstreamByKey.get(key);
     if (!theirs) {
       missing.push({ operation: label, where: 'operation', kind: 'missing-upstream', ours: op.path });
@@ -117,6 +127,7 @@ export function filterDriftReport(report: DriftReport, operations: readonly stri
     sharedOperations: report.sharedOperations.filter((op) => keep.has(op)),
     upstreamOnlyOperations: report.upstreamOnlyOperations,
     differences: report.differences.filter((d) => keep.has(d.operation)),
+    describedElsewhere: report.describedElsewhere.filter((d) => keep.has(d.operation)),
   };
 }
 
@@ -601,6 +612,10 @@ export function formatDriftReport(report: DriftReport, { provider, upstream }: F
     lines.push(`Operations of ours missing upstream (${missing.length}):`);
     for (const operation of missing) lines.push(`  ${operation}`);
   }
+  if (report.describedElsewhere.length > 0) {
+    lines.push(`Operations of ours another document describes, not compared (${report.describedElsewhere.length}):`);
+    for (const { operation, document } of report.describedElsewhere) lines.push(`  ${operation}  (${document})`);
+  }
 
   const shared = report.sharedOperations.length;
   const changes = report.differences.length - missing.length;
@@ -628,7 +643,9 @@ const FETCH_TIMEOUT_MS = 30_000;
  * stays the one path every document goes through; errors still name the URL.
  */
 export async function loadUpstream(source: string): Promise<LoadedSpec> {
-  if (!/^https?:\/\//i.test(source)) return loadSpec(source);
+  // Lenient: a published document that breaks OpenAPI's schema (E2B's envd.yaml does) is still
+  // compared, and the report says it does not validate.
+  if (!/^https?:\/\//i.test(source)) return loadSpec(source, { lenient: true });
 
   let text: string;
   try {
@@ -647,7 +664,7 @@ export async function loadUpstream(source: string): Promise<LoadedSpec> {
   const file = join(dir, name);
   try {
     await writeFile(file, text, 'utf8');
-    const loaded = await loadSpec(file);
+    const loaded = await loadSpec(file, { lenient: true });
     return { ...loaded, file: source };
   } catch (error) {
     if (error instanceof SpecLoadError) throw new SpecLoadError(source, error.fault);
@@ -679,7 +696,7 @@ export async function runDrift({ provider, upstream, specsDir, operations }: Run
   const [ours, theirs] = await Promise.all([loadSpec(join(specsDir, `${provider}.yaml`)), loadUpstream(upstream)]);
   let report = compareDocuments(ours.document, theirs.document);
   if (operations) {
-    const known = new Set([...report.sharedOperations, ...report.differences.map((d) => d.operation)]);
+    const known = new Set([...report.sharedOperations, ...report.differences.map((d) => d.operation), ...report.describedElsewhere.map((d) => d.operation)]);
     const unknown = operations.filter((op) => !known.has(op));
     if (unknown.length > 0) {
       throw new Error(
@@ -689,5 +706,6 @@ export async function runDrift({ provider, upstream, specsDir, operations }: Run
     }
     report = filterDriftReport(report, operations);
   }
-  return { report, text: formatDriftReport(report, { provider, upstream }) };
+  const text = formatDriftReport(report, { provider, upstream });
+  return { report, text: theirs.invalid ? `Note: the upstream document does not validate, and is compared as it is: ${theirs.invalid}\n${text}` : text };
 }

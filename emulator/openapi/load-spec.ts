@@ -25,6 +25,8 @@ export interface LoadedSpec {
   raw: OpenAPIDocument;
   /** Fully dereferenced: every $ref replaced by the object it points at. */
   document: OpenAPIDocument;
+  /** Why the document does not validate, when it was loaded `lenient` all the same. */
+  invalid?: string;
 }
 
 export interface LoadSpecOptions {
@@ -35,6 +37,12 @@ export interface LoadSpecOptions {
    * time.
    */
   cacheDir?: string | false;
+  /**
+   * Load a document that fails validation all the same, when it still dereferences, with the
+   * fault in `invalid`: a provider's published document, which we compare but do not serve.
+   * Default false: our own documents must validate.
+   */
+  lenient?: boolean;
 }
 
 /**
@@ -80,7 +88,16 @@ export async function loadSpec(file: string, options: LoadSpecOptions = {}): Pro
     // validate() dereferences in place as well; give it its own copy so `raw` keeps its refs.
     document = (await (await swaggerParser()).validate(structuredClone(parsed) as never)) as unknown as OpenAPIDocument;
   } catch (error) {
-    throw new SpecLoadError(file, faultOf(error));
+    // Lenient still wants a document it can compare: an OpenAPI version and a map of paths.
+    const shape = parsed as { openapi?: unknown; paths?: unknown };
+    const comparable = typeof shape.openapi === 'string' && !!shape.paths && typeof shape.paths === 'object' && !Array.isArray(shape.paths);
+    if (!options.lenient || !comparable) throw new SpecLoadError(file, faultOf(error));
+    try {
+      document = (await (await swaggerParser()).dereference(structuredClone(parsed) as never)) as unknown as OpenAPIDocument;
+    } catch {
+      throw new SpecLoadError(file, faultOf(error));
+    }
+    return { file, raw, document, invalid: faultOf(error) };
   }
   if (cache) await rememberValidated(cache.dir, cache.key, parsed);
   return { file, raw, document };
