@@ -232,6 +232,27 @@ export function describeE2bSdk(transport: E2bTransport): void {
       expect((await sandbox.commands.run('cat escape.txt')).stdout).toBe('kept in');
     });
 
+    it('a sandbox killed while a command runs: the command’s wait is the SDK’s TimeoutError saying so, as its stream drops', async () => {
+      const sandbox = await create();
+      const running = await sandbox.commands.run('exec sleep 300', { background: true, timeoutMs: 0 });
+      await sandbox.kill();
+      const err = await running.wait().then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      expect(err).toBeInstanceOf(sdk.TimeoutError);
+      expect(err!.message).toContain('sandbox was killed or reached its end of life');
+    });
+
+    it('files.write with gzip: the body is decompressed into the file; removing a path that is not there is no error', async () => {
+      const sandbox = await create();
+      await sandbox.files.write('zipped.txt', 'compressed on the way', { gzip: true });
+      expect(await sandbox.files.read('zipped.txt')).toBe('compressed on the way');
+      await sandbox.files.write([{ path: 'z/1.txt', data: 'one' }, { path: 'z/2.txt', data: 'two' }], { gzip: true });
+      expect((await sandbox.commands.run('cat z/1.txt z/2.txt')).stdout).toBe('onetwo');
+      await sandbox.files.remove('never-there.txt');
+    });
+
     it('files.watchDir: files made by the file API and by a command, changed and removed, each an event the callback gets; stop() ends it', async () => {
       const sandbox = await create();
       await sandbox.files.makeDir('/home/user/watched/deep');

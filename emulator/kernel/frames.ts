@@ -47,3 +47,15 @@ export function headOf(item: StreamItem, n: number): string | Uint8Array {
   if (!isBatch(item)) return item.data;
   return n >= item.count ? item.data : item.head(n);
 }
+
+/**
+ * Thrown by a stream's frames to end it as a dropped connection, not a clean end: what a client
+ * of a machine that went away sees (E2B's envd when its sandbox is killed). Transports cut the
+ * connection there, after the frames before it; it is not the emulator failing.
+ */
+export class StreamCut extends Error {
+  constructor(reason: string) {
+    super(`terminated: ${reason}`);
+    this.name = 'StreamCut';
+  }
+}

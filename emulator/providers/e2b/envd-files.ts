@@ -1,4 +1,6 @@
 import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { SandboxFileError, SandboxFiles, type SandboxFileErrorKind } from '../../core/sandbox-files.ts';
 import type { Frame } from '../../kernel/frames.ts';
 import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
@@ -117,7 +119,10 @@ export function listDirHandler(state: E2bState): Handler {
 
 export function removeHandler(state: E2bState): Handler {
   return rpc(state, async (ctx, files) => {
-    await files.remove(sandboxPath((ctx.body as { path: string }).path), { recursive: true });
+    // Go's os.RemoveAll: a path that is not there is removed already (the SDK's own tests remove one).
+    await files.remove(sandboxPath((ctx.body as { path: string }).path), { recursive: true }).catch((error: unknown) => {
+      if (!(error instanceof SandboxFileError && error.kind === 'not-found')) throw error;
+    });
     return json(200, {});
   });
 }
@@ -177,11 +182,15 @@ export function uploadHandler(state: E2bState): Handler {
       const shown = asE2b(path);
       written.push({ path: shown, name: posix.basename(shown), type: 'file' });
     };
+    const encoding = (ctx.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip') return filesError(400, `unsupported Content-Encoding: ${encoding}`);
+    // The SDK's `gzip: true` compresses the whole body, a multipart form included.
+    const body: AsyncIterable<Uint8Array> = encoding === 'gzip' ? Readable.from(ctx.bodyStream).pipe(createGunzip()) : ctx.bodyStream;
     try {
       const boundary = formBoundary(ctx.headers['content-type']);
       if (boundary) {
         // One `file` part per file; its filename is the path, unless the query names one.
-        for await (const part of formParts(ctx.bodyStream, boundary)) {
+        for await (const part of formParts(body, boundary)) {
           if (part.name !== 'file') continue;
           const path = queryPath ?? part.filename;
           if (!path) return filesError(400, 'a file part needs a path: its filename, or the path query');
@@ -189,9 +198,10 @@ export function uploadHandler(state: E2bState): Handler {
         }
       } else {
         if (!queryPath) return filesError(400, 'the path query is required for a raw upload');
-        await write(queryPath, ctx.bodyStream);
+        await write(queryPath, body);
       }
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) return filesError(400, `error decompressing the body: ${(error as Error).message}`);
       if (error instanceof MultipartError) return filesError(400, `error parsing multipart form: ${error.message}`);
       if (error instanceof SandboxFileError) return restError(error, queryPath ?? error.path);
       throw error;

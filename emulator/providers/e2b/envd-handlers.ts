@@ -3,7 +3,7 @@ import type { ManagedProcess } from '../../core/managed-process.ts';
 import { SpawnError } from '../../core/managed-process.ts';
 import { TooManyProcessesError } from '../../core/process-supervisor.ts';
 import { IDLE, withKeepAlive } from '../../core/keep-alive.ts';
-import type { StreamItem } from '../../kernel/frames.ts';
+import { StreamCut, type StreamItem } from '../../kernel/frames.ts';
 import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { empty, json, stream } from '../respond.ts';
 import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
@@ -59,7 +59,7 @@ function endEvent(exit: { exitCode: number | null; signal: string | null }) {
 }
 
 /** The process's events from `fromSeq` on, until it ends (or the client goes), then the end of the stream. */
-async function* events(proc: ManagedProcess, ctx: HandlerContext, fromSeq: number): AsyncGenerator<StreamItem> {
+async function* events(sandbox: E2bSandbox, proc: ManagedProcess, ctx: HandlerContext, fromSeq: number): AsyncGenerator<StreamItem> {
   yield envelope({ event: { start: { pid: proc.pid } } });
   const output = proc.output.follow({ fromSeq, signal: ctx.signal });
   // A keep-alive event while the process is quiet, at the interval the client asked for.
@@ -73,6 +73,9 @@ async function* events(proc: ManagedProcess, ctx: HandlerContext, fromSeq: numbe
   }
   // A client that goes away leaves the process running, as envd does (the SDK's disconnect()).
   if (ctx.signal.aborted) return;
+  // A killed sandbox is a machine gone: its streams drop, with no end event (the SDK then asks
+  // /health, gets the proxy's 502, and says the sandbox was killed).
+  if (sandbox.ended.aborted) throw new StreamCut('the sandbox was killed');
   yield envelope({ event: { end: endEvent(await proc.done) } });
   yield endOfStream();
 }
@@ -111,7 +114,7 @@ export function startHandler(state: E2bState): Handler {
     }
     started.set(proc, { config, tag: request.tag });
     if (request.tag !== undefined) sandbox.data.tags.set(request.tag, proc.pid);
-    return stream(200, 'application/connect+json', events(proc, ctx, 0));
+    return stream(200, 'application/connect+json', events(sandbox, proc, ctx, 0));
   });
 }
 
@@ -127,7 +130,7 @@ export function connectHandler(state: E2bState): Handler {
     const proc = find(sandbox, selector);
     if (!proc) return stream(200, 'application/connect+json', single(endOfStream(notFoundError(selector))));
     // From now on: what the process writes after the client connected.
-    return stream(200, 'application/connect+json', events(proc, ctx, proc.output.nextSeq));
+    return stream(200, 'application/connect+json', events(sandbox, proc, ctx, proc.output.nextSeq));
   });
 }
 

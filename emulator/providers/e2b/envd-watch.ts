@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import { watchFolder, type DirChange } from '../../core/dir-watch.ts';
 import { SandboxFileError, type SandboxFiles } from '../../core/sandbox-files.ts';
-import type { StreamItem } from '../../kernel/frames.ts';
+import { StreamCut, type StreamItem } from '../../kernel/frames.ts';
 import type { Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { json, stream } from '../respond.ts';
 import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
@@ -86,7 +86,9 @@ async function* watchEvents(sandbox: E2bSandbox, files: SandboxFiles, target: Ta
     yield change === 'keepalive' ? envelope({ keepalive: {} }) : envelope({ filesystem: await filesystemEvent(files, target, change, request.includeEntry === true) });
   }
   if (ctx.signal.aborted) return;
-  // The directory went, or the sandbox ended: the watch is over, and so is the stream.
+  // A killed sandbox drops its streams, as a machine gone does.
+  if (sandbox.ended.aborted) throw new StreamCut('the sandbox was killed');
+  // The directory went: the watch is over, and so is the stream.
   yield endOfStream();
 }
 

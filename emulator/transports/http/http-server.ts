@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EmulatorApp } from '../../app.ts';
-import { framesIn, headOf } from '../../kernel/frames.ts';
+import { framesIn, headOf, StreamCut, type StreamItem } from '../../kernel/frames.ts';
 import { type EmuRequest, type EmuResponse } from '../../kernel/exchange.ts';
 import { DROPPED_HEADER, REASON_HEADER } from '../../kernel/emulator-headers.ts';
 import { isLargeAnswer, jsonByteLength, jsonChunks } from '../json-chunks.ts';
@@ -219,6 +219,7 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
     const cutAfter = response.fault?.kind === 'cut' ? response.fault.afterFrames : Infinity;
     const iterator = body.frames[Symbol.asyncIterator]();
     const out = new FrameWriter(res, signal);
+    let dropped = false;
     try {
       try {
         while (!signal.aborted && out.taken < cutAfter) {
@@ -228,7 +229,15 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
             await blocked;
             if (signal.aborted) break;
           }
-          const next = await iterator.next();
+          let next: IteratorResult<StreamItem>;
+          try {
+            next = await iterator.next();
+          } catch (error) {
+            // The provider's own dropped connection (its machine went away): a cut, not a failure.
+            if (!(error instanceof StreamCut)) throw error;
+            dropped = true;
+            break;
+          }
           if (next.done) break;
           // A batch that reaches past the cut goes out up to it.
           const room = cutAfter - out.taken;
@@ -239,8 +248,8 @@ async function writeResponse(res: ServerResponse, response: EmuResponse, signal:
         out.flush();
       }
     } finally {
-      await iterator.return?.();
-      if (out.taken >= cutAfter) await cut(res);
+      if (!dropped) await iterator.return?.();
+      if (dropped || out.taken >= cutAfter) await cut(res);
       else if (!res.writableEnded) res.end();
     }
     return;

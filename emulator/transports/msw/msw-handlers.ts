@@ -1,6 +1,6 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import type { EmulatorApp } from '../../app.ts';
-import { framesIn, headOf } from '../../kernel/frames.ts';
+import { framesIn, headOf, StreamCut } from '../../kernel/frames.ts';
 import { type EmuResponse } from '../../kernel/exchange.ts';
 import { matchMswUrl, mswUrlFor, type MswLayout } from './msw-hosts.ts';
 import { isLargeAnswer, jsonChunks } from '../json-chunks.ts';
@@ -92,6 +92,13 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
         sent += framesIn(next.value);
         if (sent >= cutAfter) await release();
       } catch (error) {
+        if (error instanceof StreamCut) {
+          // The provider's own dropped connection: undici's word for it, once queued frames are through.
+          await new Promise((resolve) => setTimeout(resolve, CUT_SETTLE_MS));
+          controller.abort();
+          ctrl.error(new TypeError(error.message));
+          return;
+        }
         ctrl.error(error);
       }
     },
