@@ -274,8 +274,11 @@ export function describeE2bSdk(transport: E2bTransport): void {
       });
       await sandbox.files.write('/home/user/watched/a.txt', 'one');
       await until((e) => e.name === 'a.txt' && e.type === 'create', 'a.txt created');
-      await sandbox.commands.run('printf more >> watched/a.txt; printf x > watched/deep/b.txt');
+      await sandbox.commands.run('printf x > watched/deep/b.txt');
+      // Overwritten through the file API: a WRITE, as envd's write in place is, not a second CREATE.
+      await sandbox.files.write('/home/user/watched/a.txt', 'two');
       await until((e) => e.name === 'a.txt' && e.type === 'write', 'a.txt written');
+      expect(seen.filter((e) => e.name === 'a.txt' && e.type === 'create')).toHaveLength(1);
       await until((e) => e.name === 'deep/b.txt' && e.type === 'create', 'deep/b.txt, named below the watched folder');
       await sandbox.files.remove('/home/user/watched/a.txt');
       await until((e) => e.name === 'a.txt' && e.type === 'remove', 'a.txt removed');

@@ -3,6 +3,7 @@ import { chmod, cp, lstat, mkdir, open, readdir, readlink, realpath, rename, rm,
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { noteReplaced } from './replaced-files.ts';
 
 /**
  * Confined file access inside one sandbox's folder, for every provider's file API.
@@ -202,6 +203,7 @@ export class SandboxFiles {
       }
       // Keep an existing file's permissions (an overwritten script stays executable).
       if (existing?.isFile()) await chmod(temp, existing.mode & 0o7777);
+      noteReplaced(host, existing !== undefined);
       await fsCall(path, () => rename(temp, host));
     } catch (error) {
       await rm(temp, { force: true });
