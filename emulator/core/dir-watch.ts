@@ -111,15 +111,18 @@ export async function* watchFolder(host: string, options: DirWatchOptions): Asyn
       // whole): the providers write in place, so a client sees only the file's name.
       if (WRITE_TEMP.test(basename(next.name))) continue;
       const full = join(host, next.name);
-      let op: DirChange['op'] = 'write';
-      if (next.type === 'rename') {
-        const stat = await lstat(full).catch(() => undefined);
-        // A file the emulator's write renamed into place: WRITE when it replaced one, as a write in place is.
-        op = !stat ? 'remove' : wasReplaced(full) ? 'write' : 'create';
-        if (options.recursive && stat?.isDirectory()) await followTree(next.name);
-        if (options.recursive && !stat) unfollow(next.name);
+      if (next.type !== 'rename') {
+        yield { op: 'write', relative: next.name };
+        continue;
       }
-      yield { op, relative: next.name };
+      const stat = await lstat(full).catch(() => undefined);
+      if (options.recursive && stat?.isDirectory()) await followTree(next.name);
+      if (options.recursive && !stat) unfollow(next.name);
+      // A file the emulator's write renamed into place is what a write in place shows: WRITE when
+      // it replaced a file, CREATE then WRITE when it is new.
+      const replaced = stat ? wasReplaced(full) : undefined;
+      if (replaced !== true) yield { op: stat ? 'create' : 'remove', relative: next.name };
+      if (replaced !== undefined) yield { op: 'write', relative: next.name };
     }
   } finally {
     if (keepalive) clearInterval(keepalive);
