@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { alive } from './temp-root.ts';
 
 /**
  * Every descendant of a process, even one that left its process group.
@@ -97,17 +98,9 @@ export function sweepOrphanedTrees(): number {
   const ownerLives = (tag: string) => {
     const owner = Number(/^\d+/.exec(tag)?.[0]);
     if (!owner || owner === process.pid) return true;
-    if (!living.has(owner)) living.set(owner, answers(owner));
+    if (!living.has(owner)) living.set(owner, alive(owner));
     return living.get(owner)!;
   };
   return killTree(fs, '', ownerLives);
 }
 
-function answers(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

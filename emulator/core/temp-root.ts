@@ -46,7 +46,8 @@ export async function sweepStaleRoots(parent: string = tmpdir()): Promise<string
   return removed;
 }
 
-function alive(pid: number): boolean {
+/** True while the pid exists, ours to signal or not. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

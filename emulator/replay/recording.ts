@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { framingOf } from '../openapi/frame-splitter.ts';
+import { framingOf, wholeEnvelopes } from '../openapi/frame-splitter.ts';
 import type { Mount } from '../openapi/pipeline.ts';
 import type { ResponseViolation } from '../openapi/response-validator.ts';
 import type { ProviderName } from '../providers/provider.ts';
@@ -155,16 +155,12 @@ export class RecordedExchange {
     if (this.binary) {
       // Kept as bytes (an envelope's length bytes are not text), one frame per whole envelope,
       // however the chunks cut them: a reader sees each message in its readable form.
-      this.pending = Buffer.concat([this.pending, chunk]);
+      const { envelopes, rest } = wholeEnvelopes(Buffer.concat([this.pending, chunk]));
+      this.pending = rest;
       const now = performance.now();
-      let after = Math.round(now - this.last);
-      while (this.pending.length >= 5 && this.pending.length >= 5 + this.pending.readUInt32BE(1)) {
-        const size = 5 + this.pending.readUInt32BE(1);
-        this.frames.push({ after, data: Buffer.from(this.pending.subarray(0, size)) });
-        this.pending = this.pending.subarray(size);
-        after = 0;
-        this.last = now;
-      }
+      // The first envelope completed by this chunk waited since the last frame; the others came with it.
+      envelopes.forEach((whole, i) => this.frames.push({ after: i === 0 ? Math.round(now - this.last) : 0, data: Buffer.from(whole) }));
+      if (envelopes.length > 0) this.last = now;
       this.check?.frame(chunk);
       return;
     }

@@ -3,7 +3,6 @@ import { json } from '../respond.ts';
 import { newSandboxData, type BlaxelContext } from './blaxel-context.ts';
 import { controlError } from './dialect.ts';
 import { dropUploads } from './multipart-uploads.ts';
-import { endWatches } from './watch-filesystem.ts';
 import { newSandboxRecord, runtimeEnv, type SandboxRecord } from './sandbox-record.ts';
 
 type SandboxBody = NonNullable<Parameters<typeof newSandboxRecord>[0]['body']> & { metadata: { name: string } };
@@ -57,7 +56,6 @@ export function controlHandlers(bx: BlaxelContext): Record<string, Handler> {
       // Its processes are ended before the answer, so a delete never leaves one behind; none
       // waiting for a restart starts again.
       for (const entry of sandbox.data.processes) entry.cancelRestarts();
-      endWatches(sandbox);
       await bx.registry.delete(name);
       await dropUploads(sandbox);
       return json(200, { ...sandbox.data.record, status: 'DELETING' });

@@ -11,7 +11,7 @@ import { EdgeAwareValidator } from './edge-aware-validator.ts';
 import { filesystemHandlers } from './filesystem-handlers.ts';
 import { multipartHandlers } from './multipart-uploads.ts';
 import { processHandlers } from './process-handlers.ts';
-import { endWatches, watchFilesystemHandler } from './watch-filesystem.ts';
+import { watchFilesystemHandler } from './watch-filesystem.ts';
 import { LOGS_BYTES } from './process-view.ts';
 import { blaxelQuirks } from './quirks.ts';
 
@@ -80,12 +80,11 @@ export async function createBlaxelProvider(options: ProviderOptions): Promise<Pr
 }
 
 /**
- * A process waiting to be run again must not start once its sandbox is going away, and a watch
- * stream of it ends.
+ * A process waiting to be run again must not start once its sandbox is going away (its watch
+ * streams end with the sandbox, by Sandbox.ended).
  */
 function cancelRestarts(registry: SandboxRegistry<BlaxelSandboxData>): void {
   for (const sandbox of registry.list()) {
-    endWatches(sandbox);
     for (const entry of sandbox.data.processes) entry.cancelRestarts();
   }
 }

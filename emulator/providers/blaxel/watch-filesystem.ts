@@ -18,15 +18,6 @@ interface FileEvent {
   error: null;
 }
 
-const watchesOf = new WeakMap<BlaxelSandbox, Set<() => void>>();
-
-/** Ends every watch stream of a sandbox that is going away. */
-export function endWatches(sandbox: BlaxelSandbox): void {
-  const ends = watchesOf.get(sandbox);
-  watchesOf.delete(sandbox);
-  for (const end of ends ?? []) end();
-}
-
 /** GET /watch/filesystem/{path}: change events of a directory (`/**`: of its whole tree). */
 export function watchFilesystemHandler(bx: BlaxelContext, options: { keepaliveMs?: number } = {}): Handler {
   return async (ctx) => {
@@ -64,26 +55,17 @@ interface WatchOptions {
 }
 
 async function* events(options: WatchOptions): AsyncGenerator<Frame> {
-  // Ended by the client going, or by the sandbox going away (endWatches).
-  const ending = new AbortController();
-  const end = () => ending.abort();
-  let ends = watchesOf.get(options.sandbox);
-  if (!ends) watchesOf.set(options.sandbox, (ends = new Set()));
-  ends.add(end);
-  try {
-    const signal = AbortSignal.any([options.signal, ending.signal]);
-    for await (const change of watchFolder(options.host, { recursive: options.recursive, signal, keepaliveMs: options.keepaliveMs })) {
-      if (change === 'keepalive') {
-        yield { data: '[keepalive]\n', payload: '[keepalive]' };
-        continue;
-      }
-      const event = fileEvent(options, change);
-      if (!event) continue;
-      const line = JSON.stringify(event);
-      yield { data: `${line}\n`, payload: line };
+  // Ended by the client going, or by the sandbox going away (deleted, or the emulator closing).
+  const signal = AbortSignal.any([options.signal, options.sandbox.ended]);
+  for await (const change of watchFolder(options.host, { recursive: options.recursive, signal, keepaliveMs: options.keepaliveMs })) {
+    if (change === 'keepalive') {
+      yield { data: '[keepalive]\n', payload: '[keepalive]' };
+      continue;
     }
-  } finally {
-    ends.delete(end);
+    const event = fileEvent(options, change);
+    if (!event) continue;
+    const line = JSON.stringify(event);
+    yield { data: `${line}\n`, payload: line };
   }
 }
 

@@ -6,7 +6,7 @@ import { IDLE, withKeepAlive } from '../../core/keep-alive.ts';
 import { StreamCut, type StreamItem } from '../../kernel/frames.ts';
 import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { empty, json, stream } from '../respond.ts';
-import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
+import { endOfStream, envelope, failedStream, readEnvelope } from './connect-envelope.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
 import { inSandbox, keepaliveMs } from './envd-sandbox.ts';
@@ -93,7 +93,7 @@ export function startHandler(state: E2bState): Handler {
     if (!message.ok) return connectError(400, 'invalid_argument', message.message);
     const request = message.value as { process?: ProcessConfig; tag?: string; stdin?: boolean };
     const config = request?.process;
-    if (!config || typeof config.cmd !== 'string') return stream(200, 'application/connect+json', single(endOfStream({ code: 'invalid_argument', message: 'process.cmd is required' })));
+    if (!config || typeof config.cmd !== 'string') return failedStream({ code: 'invalid_argument', message: 'process.cmd is required' });
     let proc: ManagedProcess;
     try {
       proc = await sandbox.processes.start({
@@ -107,9 +107,8 @@ export function startHandler(state: E2bState): Handler {
         capBytes: state.capBytes,
       });
     } catch (error) {
-      // A streaming call always answers 200; a failure before the first event is the end of the stream.
-      if (error instanceof SpawnError) return stream(200, 'application/connect+json', single(endOfStream({ code: 'internal', message: `error starting process: ${error.message}` })));
-      if (error instanceof TooManyProcessesError) return stream(200, 'application/connect+json', single(endOfStream({ code: 'resource_exhausted', message: error.message })));
+      if (error instanceof SpawnError) return failedStream({ code: 'internal', message: `error starting process: ${error.message}` });
+      if (error instanceof TooManyProcessesError) return failedStream({ code: 'resource_exhausted', message: error.message });
       throw error;
     }
     started.set(proc, { config, tag: request.tag });
@@ -118,17 +117,13 @@ export function startHandler(state: E2bState): Handler {
   });
 }
 
-async function* single(item: StreamItem): AsyncGenerator<StreamItem> {
-  yield item;
-}
-
 export function connectHandler(state: E2bState): Handler {
   return inSandbox(state, (ctx, sandbox) => {
     const message = readEnvelope(ctx.rawBody);
     if (!message.ok) return connectError(400, 'invalid_argument', message.message);
     const selector = (message.value as { process?: Selector })?.process;
     const proc = find(sandbox, selector);
-    if (!proc) return stream(200, 'application/connect+json', single(endOfStream(notFoundError(selector))));
+    if (!proc) return failedStream(notFoundError(selector));
     // From now on: what the process writes after the client connected.
     return stream(200, 'application/connect+json', events(sandbox, proc, ctx, proc.output.nextSeq));
   });

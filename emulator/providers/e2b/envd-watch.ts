@@ -5,7 +5,7 @@ import { SandboxFileError, type SandboxFiles } from '../../core/sandbox-files.ts
 import { StreamCut, type StreamItem } from '../../kernel/frames.ts';
 import type { Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { json, stream } from '../respond.ts';
-import { endOfStream, envelope, readEnvelope } from './connect-envelope.ts';
+import { endOfStream, envelope, failedStream, readEnvelope } from './connect-envelope.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
 import { asE2b, CONNECT_CODES, entryInfo, filesOf, sandboxPath } from './envd-files.ts';
@@ -62,10 +62,6 @@ async function filesystemEvent(files: SandboxFiles, target: Target, change: DirC
   return stat ? { ...event, entry: entryInfo(path, stat) } : event;
 }
 
-async function* single(item: StreamItem): AsyncGenerator<StreamItem> {
-  yield item;
-}
-
 export function watchDirHandler(state: E2bState): Handler {
   return inSandbox(state, async (ctx, sandbox) => {
     const message = readEnvelope(ctx.rawBody);
@@ -73,8 +69,7 @@ export function watchDirHandler(state: E2bState): Handler {
     const request = message.value as WatchRequest;
     const files = filesOf(sandbox);
     const target = await watchTarget(files, request);
-    // A streaming call always answers 200; a refusal before the first message ends the stream.
-    if (!('host' in target)) return stream(200, 'application/connect+json', single(endOfStream(target)));
+    if (!('host' in target)) return failedStream(target);
     return stream(200, 'application/connect+json', watchEvents(sandbox, files, target, request, ctx));
   });
 }

@@ -71,12 +71,7 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
     // slows the follower instead of filling memory.
     async pull(ctrl) {
       if (sent >= cutAfter) {
-        // Errors only once the reader has taken the last frame: error() drops what is queued.
-        // msw tees a mocked answer and undici reads it through a stream of its own, which pull
-        // ahead of the client: an error at once could still drop frames queued there. A moment
-        // lets them through; the cut is a fault for tests, not a path that needs speed.
-        await new Promise((resolve) => setTimeout(resolve, CUT_SETTLE_MS));
-        ctrl.error(new TypeError('Failed to read the response: the stream was cut (an injected fault). Remove the cutAfterFrames rule to get the whole stream.'));
+        await breakOff(ctrl, 'Failed to read the response: the stream was cut (an injected fault). Remove the cutAfterFrames rule to get the whole stream.');
         await release();
         return;
       }
@@ -93,10 +88,9 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
         if (sent >= cutAfter) await release();
       } catch (error) {
         if (error instanceof StreamCut) {
-          // The provider's own dropped connection: undici's word for it, once queued frames are through.
-          await new Promise((resolve) => setTimeout(resolve, CUT_SETTLE_MS));
+          // The provider's own dropped connection, in undici's word for it ("terminated").
+          await breakOff(ctrl, error.message);
           controller.abort();
-          ctrl.error(new TypeError(error.message));
           return;
         }
         ctrl.error(error);
@@ -105,6 +99,17 @@ function toFetchResponse(response: EmuResponse, controller: AbortController): Re
     cancel: release,
   });
   return new HttpResponse(stream, init);
+}
+
+/**
+ * Breaks a stream off as a dropped connection does. Only once the reader has taken the last
+ * frame: error() drops what is queued, and msw tees a mocked answer that undici reads through a
+ * stream of its own, which pulls ahead of the client. A moment lets those frames through; a cut
+ * is a fault or a sandbox going away, not a path that needs speed.
+ */
+async function breakOff(ctrl: ReadableStreamDefaultController<Uint8Array>, message: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, CUT_SETTLE_MS));
+  ctrl.error(new TypeError(message));
 }
 
 /** How long a cut waits, after its last frame, before the stream errors (see the cut in pull). */
