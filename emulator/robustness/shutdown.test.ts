@@ -182,10 +182,18 @@ describe('the CLI killed while processes run', () => {
     );
     expect(await readFile(fifo, 'utf8')).toBe('started');
 
-    const before = descendants(child.pid!);
+    // The FIFO says the exec's shell has started, not that its `exec sleep 306` is done: a process
+    // in the middle of execve shows no command line yet. So the list is read until all are there.
+    const markers = ['sleep 301', 'sleep 302', 'sleep 303', 'sleep 304', 'sleep 305', 'sleep 306', 'sleep 2147483647'];
+    let before: number[] = [];
+    let lines: string[] = [];
+    await waitUntil(`every process to run before the ${signal}`, async () => {
+      before = descendants(child.pid!);
+      lines = before.map(commandLine);
+      return markers.every((marker) => lines.some((l) => l.includes(marker)));
+    }).catch(() => undefined);
     leftovers.push(...before);
-    const lines = before.map(commandLine);
-    for (const marker of ['sleep 301', 'sleep 302', 'sleep 303', 'sleep 304', 'sleep 305', 'sleep 306', 'sleep 2147483647']) {
+    for (const marker of markers) {
       expect(lines.some((l) => l.includes(marker)), `${marker} runs before the ${signal}: ${lines.join(' | ')}`).toBe(true);
     }
     expect(before).toContain(Number(tree.body.pid));
