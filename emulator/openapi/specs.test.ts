@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DEFAULT_SPECS_DIR } from './specs-dir.ts';
@@ -108,6 +108,7 @@ describe('the seeds', () => {
 describe('loadSpec', () => {
   it('refuses a broken document with a message naming the file and the fault', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'spec-test-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'broken.yaml');
     await writeFile(
       file,
@@ -137,6 +138,7 @@ describe('loadSpec', () => {
 
   it('refuses a file that is not YAML', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'spec-test-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'not-yaml.yaml');
     await writeFile(file, 'openapi: [unclosed');
     await expect(loadSpec(file)).rejects.toThrow(/not-yaml\.yaml: it is not valid YAML/);

@@ -1,6 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSpec, SpecLoadError } from './load-spec.ts';
@@ -31,6 +31,7 @@ const BROKEN = VALID.replace("$ref: '#/components/schemas/Thing'", "$ref: '#/com
 
 async function setUp(): Promise<{ file: string; cacheDir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'validated-cache-test-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'small.yaml');
   await writeFile(file, VALID);
   return { file, cacheDir: join(dir, 'cache') };
