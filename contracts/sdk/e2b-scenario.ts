@@ -102,6 +102,18 @@ export function describeE2bSdk(transport: E2bTransport): void {
     return sandbox;
   }
 
+  /**
+   * Fetches a URL the SDK made for a browser, with no token. Through msw it is the sandbox's own
+   * host, as on E2B. Given `sandboxUrl`, the SDK puts `/files` at that URL's root, dropping its
+   * path and naming no sandbox: there the query, signature and all, goes to envd's /files as
+   * it stands, with the sandbox in the header the SDK's other calls carry.
+   */
+  function fetchFileUrl(url: string, init: RequestInit = {}): Promise<Response> {
+    if (!opts.sandboxUrl) return fetch(url, init);
+    const sandbox = made.at(-1)!.sandboxId;
+    return fetch(`${opts.sandboxUrl}/files${new URL(url).search}`, { ...init, headers: { 'e2b-sandbox-id': sandbox } });
+  }
+
   describe(`the e2b SDK against the emulator ${transport.name}`, () => {
     it('Sandbox.create, then commands.run with onStdout and onStderr: the real output, in the callbacks and the result', async () => {
       const sandbox = await create();
@@ -232,6 +244,25 @@ export function describeE2bSdk(transport: E2bTransport): void {
       expect((await sandbox.commands.run('cat escape.txt')).stdout).toBe('kept in');
     });
 
+    it('downloadUrl and uploadUrl of a secure sandbox: URLs signed by the SDK work with no token, until their expiry', async () => {
+      const sandbox = await create();
+      // The SDK's default since v2: the sandbox holds a token, and its URLs are signed with it.
+      expect(new URL(await sandbox.downloadUrl('a.txt')).searchParams.get('signature')).toMatch(/^v1_[A-Za-z0-9+/]{43}$/);
+      const form = new FormData();
+      form.append('file', new Blob(['sent by url']), 'by-url.txt');
+      const uploaded = await fetchFileUrl(await sandbox.uploadUrl('/home/user/by-url.txt', { useSignatureExpiration: 60 }), { method: 'POST', body: form });
+      expect([uploaded.status, await uploaded.json()]).toEqual([200, [{ path: '/home/user/by-url.txt', name: 'by-url.txt', type: 'file' }]]);
+      expect(await sandbox.files.read('/home/user/by-url.txt')).toBe('sent by url');
+      const downloaded = await fetchFileUrl(await sandbox.downloadUrl('/home/user/by-url.txt'));
+      expect([downloaded.status, await downloaded.text()]).toEqual([200, 'sent by url']);
+      const expired = await fetchFileUrl(await sandbox.downloadUrl('/home/user/by-url.txt', { useSignatureExpiration: -10 }));
+      expect([expired.status, await expired.json()]).toEqual([401, { code: 401, message: 'signature is already expired' }]);
+      const unsigned = new URL(await sandbox.downloadUrl('/home/user/by-url.txt'));
+      unsigned.searchParams.delete('signature');
+      const refused = await fetchFileUrl(unsigned.toString());
+      expect([refused.status, await refused.json()]).toEqual([401, { code: 401, message: 'missing signature query parameter' }]);
+    });
+
     it('a sandbox killed while a command runs: the command’s wait is the SDK’s TimeoutError saying so, as its stream drops', async () => {
       const sandbox = await create();
       const running = await sandbox.commands.run('exec sleep 300', { background: true, timeoutMs: 0 });
@@ -298,6 +329,8 @@ export function describeE2bSdk(transport: E2bTransport): void {
 
     // Through msw only: over HTTP the SDK is given the emulator's URLs, and sees no other host.
     if (transport === mswTransport) it('given only its key, the SDK called E2B’s real hosts and msw answered every call there', async () => {
+      // This test's calls only: others fetch a sandbox's own host (downloadUrl), as a browser would.
+      running.seen.length = 0;
       const sandbox = await create();
       await sandbox.commands.run('true');
       const hosts = new Set(running.seen.map((url) => new URL(url).host));

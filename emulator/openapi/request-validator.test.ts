@@ -51,6 +51,13 @@ const DOCUMENT = {
         responses: { '200': { description: 'ok' } },
       },
     },
+    '/search': {
+      get: {
+        operationId: 'search',
+        parameters: [{ name: 'q', in: 'query', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'ok' } },
+      },
+    },
     '/session': {
       get: {
         operationId: 'getSession',
@@ -94,7 +101,8 @@ describe('SpecRouter.validate', () => {
   it('finds header parameters whatever the case of their name, and says when one is missing', () => {
     expect(check('GET', '/items/7', { headers: { 'X-Limit': '3' } })).toEqual([]);
     expect(check('GET', '/items/7', { headers: { 'X-LIMIT': 'x', 'x-limit': '3' } })).toEqual([]);
-    expect(check('GET', '/items/7', {})).toEqual([{ location: 'header', message: "the body is missing required property 'x-limit'" }]);
+    expect(check('GET', '/items/7', {})).toEqual([{ location: 'header', message: "the request is missing required header 'x-limit'" }]);
+    expect(check('GET', '/search', {})).toEqual([{ location: 'query', message: "the request is missing required query parameter 'q'" }]);
   });
 
   it('ignores undeclared query parameters, even one named __proto__', () => {

@@ -341,7 +341,10 @@ function issuesOf(errors: AjvError[]): ValidationIssue[] {
       // Query parameters the operation does not declare are ignored, as the providers' servers
       // (gin, axum, net/http) ignore them; openapi-backend would refuse them.
       .filter((error) => !(error.keyword === 'additionalProperties' && error.instancePath.startsWith('/query')))
-      .map((error) => ({ location: locationOf(error.instancePath, error.schemaPath), message: describe(error) }))
+      .map((error) => {
+        const location = locationOf(error.instancePath, error.schemaPath);
+        return { location, message: describe(error, location) };
+      })
   );
 }
 
@@ -355,11 +358,14 @@ function locationOf(instancePath: string, schemaPath: string): string {
   return rest ? `${where}.${rest}` : where;
 }
 
-function describe(error: { instancePath: string; message?: string; params?: Record<string, unknown>; keyword: string }): string {
+function describe(error: { instancePath: string; message?: string; params?: Record<string, unknown>; keyword: string }, location: string): string {
   const path = error.instancePath.split('/').filter(Boolean).slice(1).join('.');
   const subject = path ? `'${path}'` : 'the body';
   if (error.keyword === 'required' && error.params?.missingProperty === 'requestBody') return 'the request has no body';
-  if (error.keyword === 'required') return `${subject === 'the body' ? 'the body' : subject} is missing required property '${String(error.params?.missingProperty)}'`;
+  // A missing header or query parameter is the request's, not its body's.
+  const container = location === 'header' ? 'header' : location === 'query' ? 'query parameter' : undefined;
+  if (error.keyword === 'required' && !path && container) return `the request is missing required ${container} '${String(error.params?.missingProperty)}'`;
+  if (error.keyword === 'required') return `${subject} is missing required property '${String(error.params?.missingProperty)}'`;
   if (error.keyword === 'enum') return `${subject} must be one of ${JSON.stringify(error.params?.allowedValues)}`;
   return `${subject} ${error.message ?? 'is invalid'}`;
 }

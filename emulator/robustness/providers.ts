@@ -197,6 +197,8 @@ export const PROVIDERS: ProviderFuzz[] = [
         'path.sandboxID': ids('sandbox'),
         // Mostly the fixtures' sandbox, often one that does not run (E2B's proxy answers 502).
         'header.E2b-Sandbox-Id': fc.oneof({ weight: 5, arbitrary: fc.constant(known('sandbox')) }, { weight: 2, arbitrary: oddString() }),
+        // The sandbox is secure (made by /v2/sandboxes): mostly its token, at times a wrong one (401).
+        'header.X-Access-Token': fc.oneof({ weight: 5, arbitrary: fc.constant(known('token')) }, { weight: 1, arbitrary: oddString() }),
         'body.templateID': fc.oneof(fc.constant('base'), oddString()),
         'body.timeout': fc.integer({ min: 0, max: 3600 }),
         'body.envVars{}': envName,
@@ -208,7 +210,7 @@ export const PROVIDERS: ProviderFuzz[] = [
     async fixtures(client) {
       const created = await client.json('POST', '/e2b/v2/sandboxes', { templateID: 'base', timeout: 3600 });
       expectStatus('the sandbox', created, 201);
-      return { sandbox: created.body.sandboxID };
+      return { sandbox: created.body.sandboxID, token: created.body.envdAccessToken };
     },
     ping: { method: 'GET', path: '/e2b/v2/sandboxes' },
   },

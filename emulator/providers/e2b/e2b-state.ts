@@ -11,6 +11,8 @@ export interface E2bSandboxData {
   timer?: NodeJS.Timeout;
   /** Tags given to processes at Start, for Connect and the others by tag. */
   tags: Map<string, number>;
+  /** A secure sandbox's token, which envd wants on every request (envd-access.ts); none otherwise. */
+  envdAccessToken?: string;
 }
 
 export type E2bSandbox = Sandbox<E2bSandboxData>;

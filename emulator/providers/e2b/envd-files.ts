@@ -169,7 +169,7 @@ export function downloadHandler(state: E2bState): Handler {
       }
     }
     return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(stat.size) }, body: { kind: 'stream', frames: frames() } };
-  });
+  }, { files: 'read' });
 }
 
 export function uploadHandler(state: E2bState): Handler {
@@ -207,5 +207,5 @@ export function uploadHandler(state: E2bState): Handler {
       throw error;
     }
     return json(200, written);
-  });
+  }, { files: 'write' });
 }

@@ -181,5 +181,5 @@ export function sendSignalHandler(state: E2bState): Handler {
 }
 
 export function healthHandler(state: E2bState): Handler {
-  return inSandbox(state, () => empty(204));
+  return inSandbox(state, () => empty(204), { open: true });
 }

@@ -9,17 +9,18 @@ import { envelope } from './connect-envelope.ts';
 let emulator: Emulator;
 let envd: string;
 let sandboxId: string;
+let token: string;
 beforeAll(async () => {
   emulator = await createEmulator({ port: 0, providers: ['e2b'] });
   const { origin } = await emulator.listen();
   envd = `${origin}/e2b/envd`;
   const created = await fetch(`${origin}/e2b/v2/sandboxes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ templateID: 'base', timeout: 60 }) });
-  sandboxId = ((await created.json()) as { sandboxID: string }).sandboxID;
+  ({ sandboxID: sandboxId, envdAccessToken: token } = (await created.json()) as { sandboxID: string; envdAccessToken: string });
 });
 afterAll(() => emulator?.close());
 
 const unary = async (procedure: string, body: unknown) => {
-  const res = await fetch(`${envd}/process.Process/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', 'e2b-sandbox-id': sandboxId }, body: JSON.stringify(body) });
+  const res = await fetch(`${envd}/process.Process/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', 'e2b-sandbox-id': sandboxId, 'x-access-token': token }, body: JSON.stringify(body) });
   return [res.status, await res.json()] as const;
 };
 
@@ -27,7 +28,7 @@ const unary = async (procedure: string, body: unknown) => {
 async function start(message: unknown, headers: Record<string, string> = {}): Promise<{ next(): Promise<any>; cancel(): Promise<void> }> {
   const res = await fetch(`${envd}/process.Process/Start`, {
     method: 'POST',
-    headers: { 'content-type': 'application/connect+json', 'connect-protocol-version': '1', 'e2b-sandbox-id': sandboxId, ...headers },
+    headers: { 'content-type': 'application/connect+json', 'connect-protocol-version': '1', 'e2b-sandbox-id': sandboxId, 'x-access-token': token, ...headers },
     body: Buffer.from(envelope(message).data),
   });
   const reader = res.body!.getReader();

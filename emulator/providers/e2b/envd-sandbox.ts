@@ -1,23 +1,35 @@
 import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { json } from '../respond.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
+import { accessRefusal, type FileOperation } from './envd-access.ts';
 
-/**
- * A handler of envd's, given the sandbox the request is for. With the SDK's `sandboxUrl`, and on
- * E2B's shared `sandbox.e2b.app`, every sandbox shares one base URL and the `E2b-Sandbox-Id`
- * header names it; on a sandbox's own host (`49983-<id>.e2b.app`) the host does, when the
- * header is absent. E2B's proxy answers 502 for one that does not run, before envd sees it.
- */
 /** The keep-alive interval a client asks envd for, in seconds (the SDK sends 50); none when absent. */
 export function keepaliveMs(ctx: HandlerContext): number | undefined {
   const seconds = Number(ctx.headers['keepalive-ping-interval']);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
-export function inSandbox(state: E2bState, handle: (ctx: HandlerContext, sandbox: E2bSandbox) => EmuResponse | Promise<EmuResponse>): Handler {
+export interface InSandboxOptions {
+  /** A `/files` route: a signature in the query may stand for the access token. */
+  files?: FileOperation;
+  /** A route envd lets through without the token (`GET /health`). */
+  open?: boolean;
+}
+
+/**
+ * A handler of envd's, given the sandbox the request is for. With the SDK's `sandboxUrl`, and on
+ * E2B's shared `sandbox.e2b.app`, every sandbox shares one base URL and the `E2b-Sandbox-Id`
+ * header names it; on a sandbox's own host (`49983-<id>.e2b.app`) the host does, when the
+ * header is absent. E2B's proxy answers 502 for one that does not run, before envd sees it; envd
+ * then checks a secure sandbox's access token (envd-access.ts).
+ */
+export function inSandbox(state: E2bState, handle: (ctx: HandlerContext, sandbox: E2bSandbox) => EmuResponse | Promise<EmuResponse>, options: InSandboxOptions = {}): Handler {
   return (ctx) => {
     const id = ctx.headers['e2b-sandbox-id'] ?? ctx.vars.sandbox ?? '';
     const sandbox = state.registry.get(id);
-    return sandbox ? handle(ctx, sandbox) : json(502, { code: 502, message: 'The sandbox was not found', sandboxId: id });
+    if (!sandbox) return json(502, { code: 502, message: 'The sandbox was not found', sandboxId: id });
+    // The proxy finds the sandbox first; envd then checks its access token.
+    const refusal = options.open ? undefined : accessRefusal(ctx, sandbox, options.files, state.now());
+    return refusal ?? handle(ctx, sandbox);
   };
 }

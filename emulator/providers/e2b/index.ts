@@ -30,10 +30,9 @@ export async function createE2bProvider(options: ProviderOptions): Promise<Provi
   });
   const state: E2bState = { registry, capBytes: options.outputCapBytes ?? E2B_OUTPUT_CAP_BYTES, now };
   const connect = connectSandboxHandler(state);
-  const create = createSandboxHandler(state);
   const apiHandlers: Record<string, Handler> = {
-    createSandbox: create,
-    createSandboxV1: create,
+    createSandbox: createSandboxHandler(state, { secureByDefault: true }),
+    createSandboxV1: createSandboxHandler(state, { secureByDefault: false }),
     listSandboxes: listSandboxesHandler(state),
     getSandbox: getSandboxHandler(state),
     killSandbox: killSandboxHandler(state),

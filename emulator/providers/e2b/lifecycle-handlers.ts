@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { randomAlphanumeric } from '../../core/ids.ts';
 import { TooManySandboxesError } from '../../core/sandbox-registry.ts';
 import type { Handler } from '../../kernel/exchange.ts';
@@ -10,11 +11,13 @@ interface NewSandbox {
   timeout?: number;
   metadata?: Record<string, string>;
   envVars?: Record<string, string>;
+  secure?: boolean;
 }
 
-/** What create and connect answer: how to reach the sandbox. No access token: envd here checks none. */
+/** What create and connect answer: how to reach the sandbox, with the token envd wants of a secure one. */
 function sandboxAnswer(sandbox: E2bSandbox) {
-  return { sandboxID: sandbox.id, templateID: sandbox.data.templateID, clientID: CLIENT_ID, envdVersion: ENVD_VERSION, domain: null };
+  const { templateID, envdAccessToken } = sandbox.data;
+  return { sandboxID: sandbox.id, templateID, clientID: CLIENT_ID, envdVersion: ENVD_VERSION, ...(envdAccessToken && { envdAccessToken }), domain: null };
 }
 
 function listed(sandbox: E2bSandbox) {
@@ -33,16 +36,23 @@ function listed(sandbox: E2bSandbox) {
   };
 }
 
-export function createSandboxHandler(state: E2bState): Handler {
+/**
+ * `secureByDefault`: whether a request that does not say is secure. E2B's SDK has made its
+ * sandboxes secure by default since v2 (its docs, "secured access"); 2.51 no longer sends
+ * `secure` to /v2/sandboxes, so there it is the default, while the older POST /sandboxes
+ * secures only a `secure: true` (E2B's API handler, sandbox_create.go).
+ */
+export function createSandboxHandler(state: E2bState, { secureByDefault }: { secureByDefault: boolean }): Handler {
   return async ({ body }) => {
     const request = body as NewSandbox;
+    const envdAccessToken = (request.secure ?? secureByDefault) ? randomBytes(32).toString('hex') : undefined;
     // E2B's ids: 20 lower-case letters and digits.
     const id = randomAlphanumeric(20);
     let sandbox: E2bSandbox;
     try {
       sandbox = await state.registry.create(
         id,
-        { templateID: request.templateID, metadata: request.metadata ?? {}, startedAt: state.now(), endAt: 0, tags: new Map() },
+        { templateID: request.templateID, metadata: request.metadata ?? {}, startedAt: state.now(), endAt: 0, tags: new Map(), envdAccessToken },
         // E2B's sandboxes start their processes in /home/user; here that is the sandbox's folder (HOME).
         request.envVars ?? {},
       );
@@ -70,7 +80,9 @@ export function listSandboxesHandler(state: E2bState): Handler {
 export function getSandboxHandler(state: E2bState): Handler {
   return ({ params }) => {
     const sandbox = state.registry.get(params.sandboxID);
-    return sandbox ? json(200, { ...listed(sandbox), domain: null }) : noSuchSandbox(params.sandboxID);
+    if (!sandbox) return noSuchSandbox(params.sandboxID);
+    const { envdAccessToken } = sandbox.data;
+    return json(200, { ...listed(sandbox), ...(envdAccessToken && { envdAccessToken }), domain: null });
   };
 }
 

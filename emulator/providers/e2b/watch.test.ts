@@ -10,16 +10,17 @@ import { envelope } from './connect-envelope.ts';
 let emulator: Emulator;
 let origin: string;
 let sandbox: string;
+let token: string;
 beforeAll(async () => {
   emulator = await createEmulator({ port: 0, providers: ['e2b'] });
   origin = (await emulator.listen()).origin;
   const created = await fetch(`${origin}/e2b/v2/sandboxes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ templateID: 'base', timeout: 300 }) });
-  sandbox = ((await created.json()) as { sandboxID: string }).sandboxID;
+  ({ sandboxID: sandbox, envdAccessToken: token } = (await created.json()) as { sandboxID: string; envdAccessToken: string });
 });
 afterAll(() => emulator?.close());
 
 const envd = (procedure: string, body: unknown) =>
-  fetch(`${origin}/e2b/envd/filesystem.Filesystem/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', 'e2b-sandbox-id': sandbox }, body: JSON.stringify(body) });
+  fetch(`${origin}/e2b/envd/filesystem.Filesystem/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', 'e2b-sandbox-id': sandbox, 'x-access-token': token }, body: JSON.stringify(body) });
 const envdJson = async (procedure: string, body: unknown) => {
   const answer = await envd(procedure, body);
   return [answer.status, await answer.json()] as const;
@@ -51,14 +52,14 @@ describe("envd's polled watchers", () => {
 
 describe('WatchDir', () => {
   it('answers a path that is no directory with 200 and an end of stream holding the error, as a streaming call must', async () => {
-    await fetch(`${origin}/e2b/envd/files?path=/home/user/plain.txt`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'e2b-sandbox-id': sandbox }, body: 'x' });
+    await fetch(`${origin}/e2b/envd/files?path=/home/user/plain.txt`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'e2b-sandbox-id': sandbox, 'x-access-token': token }, body: 'x' });
     for (const [path, error] of [
       ['/home/user/plain.txt', { code: 'invalid_argument', message: 'path /home/user/plain.txt not a directory' }],
       ['/home/user/nowhere', { code: 'not_found', message: 'path not found: /home/user/nowhere' }],
     ] as const) {
       const answer = await fetch(`${origin}/e2b/envd/filesystem.Filesystem/WatchDir`, {
         method: 'POST',
-        headers: { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox },
+        headers: { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox, 'x-access-token': token },
         body: Buffer.from(envelope({ path }).data as Uint8Array),
       });
       expect(answer.status).toBe(200);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorApp } from '../../../app.ts';
 import type { ActivityEvent } from '../../../core/activity.ts';
 import type { ManagedProcess } from '../../../core/managed-process.ts';
-import type { EmuRequest } from '../../../kernel/exchange.ts';
+import type { EmuRequest, EmuResponse } from '../../../kernel/exchange.ts';
 import { envelope } from '../../../providers/e2b/connect-envelope.ts';
 import { httpUrlFor } from '../http-routes.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_SCRIPT } from './page.ts';
@@ -232,8 +232,9 @@ export class WebView {
     }
     const call = START_CALLS[String(provider)];
     if (!call || !this.app.has(call.mountId)) return json(res, 400, { error: `No provider '${String(provider)}' is served here.` });
-    const [vars, request] = call.request(sandbox, command);
-    const answer = this.app.handle(call.mountId, vars, request, (mountId, v) => httpUrlFor('', mountId, v));
+    const ask: Ask = (mountId, vars, request) => this.app.handle(mountId, vars, request, (id, v) => httpUrlFor('', id, v));
+    const [vars, request] = await call.request(sandbox, command, ask);
+    const answer = ask(call.mountId, vars, request);
     // AgentBox's exec answers when the command has ended: the view does not wait for that.
     if (call.answersAtEnd) {
       void answer.catch(() => undefined);
@@ -245,19 +246,29 @@ export class WebView {
   }
 }
 
-/** How the view asks each provider to start a shell command, with the provider's own request. */
-const START_CALLS: Record<string, { mountId: string; answersAtEnd?: boolean; request(sandbox: string, command: string): [Record<string, string>, EmuRequest] }> = {
-  blaxel: { mountId: 'blaxel-sandbox', request: (sandbox, command) => [{ sandbox, workspace: 'local' }, jsonRequest('/process', { command })] },
-  tensorlake: { mountId: 'tensorlake-runtime', request: (sandbox, command) => [{ sandbox }, jsonRequest('/api/v1/processes', { command: 'sh', args: ['-c', command] })] },
-  agentbox: { mountId: 'agentbox', answersAtEnd: true, request: (sandbox, command) => [{}, jsonRequest(`/v1/sandboxes/${encodeURIComponent(sandbox)}/exec`, { command })] },
-  // envd's Start, as the SDK sends it: one Connect envelope, the sandbox in a header. Its answer
-  // is a stream, whose head says at once whether the sandbox runs; the stream is not read (the
-  // process runs whether anyone reads its events or not).
+/** A request to one of the app's mounts, answered as a client's would be. */
+type Ask = (mountId: string, vars: Record<string, string>, request: EmuRequest) => Promise<EmuResponse>;
+
+/**
+ * How the view asks each provider to start a shell command, with the provider's own request;
+ * `ask` serves a request the provider's client would make first (E2B's token).
+ */
+const START_CALLS: Record<string, { mountId: string; answersAtEnd?: boolean; request(sandbox: string, command: string, ask: Ask): Promise<[Record<string, string>, EmuRequest]> }> = {
+  blaxel: { mountId: 'blaxel-sandbox', request: async (sandbox, command) => [{ sandbox, workspace: 'local' }, jsonRequest('/process', { command })] },
+  tensorlake: { mountId: 'tensorlake-runtime', request: async (sandbox, command) => [{ sandbox }, jsonRequest('/api/v1/processes', { command: 'sh', args: ['-c', command] })] },
+  agentbox: { mountId: 'agentbox', answersAtEnd: true, request: async (sandbox, command) => [{}, jsonRequest(`/v1/sandboxes/${encodeURIComponent(sandbox)}/exec`, { command })] },
+  // envd's Start, as the SDK sends it: one Connect envelope, the sandbox in a header, and a
+  // secure sandbox's token, which the SDK holds from create and the view reads from GET
+  // /sandboxes/{id}. Its answer is a stream, whose head says at once whether the sandbox runs;
+  // the stream is not read (the process runs whether anyone reads its events or not).
   e2b: {
     mountId: 'e2b-envd',
-    request: (sandbox, command) => {
+    request: async (sandbox, command, ask) => {
+      const detail = await ask('e2b-api', {}, { ...jsonRequest(`/sandboxes/${encodeURIComponent(sandbox)}`, {}), method: 'GET', body: Buffer.alloc(0) });
+      const token = detail.status === 200 && detail.body?.kind === 'json' ? (detail.body.value as { envdAccessToken?: string }).envdAccessToken : undefined;
       const body = Buffer.from(envelope({ process: { cmd: '/bin/sh', args: ['-c', command] } }).data);
-      return [{}, { ...jsonRequest('/process.Process/Start', {}), headers: { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox }, body }];
+      const headers = { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox, ...(token && { 'x-access-token': token }) };
+      return [{}, { ...jsonRequest('/process.Process/Start', {}), headers, body }];
     },
   },
 };
