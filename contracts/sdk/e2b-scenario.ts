@@ -323,6 +323,29 @@ export function describeE2bSdk(transport: E2bTransport): void {
       await ended;
     });
 
+    it('file metadata: files.write with metadata, seen by getInfo, list, rename and a watch with includeEntry; a write without it clears it', async () => {
+      const sandbox = await create();
+      await sandbox.files.makeDir('/home/user/meta');
+      const entries: Array<{ name: string; type: string; metadata?: Record<string, string> }> = [];
+      let seen = () => {};
+      const handle = await sandbox.files.watchDir('/home/user/meta', (event) => void (event.entry && entries.push({ name: event.name, type: event.type, metadata: event.entry.metadata }), seen()), { includeEntry: true, timeoutMs: 0 });
+      const written = await sandbox.files.write('/home/user/meta/doc.txt', 'body', { metadata: { Author: 'ada', purpose: 'offline' } });
+      // Keys come back lower-cased, as envd stores them.
+      expect(written.metadata).toEqual({ author: 'ada', purpose: 'offline' });
+      expect((await sandbox.files.getInfo('/home/user/meta/doc.txt')).metadata).toEqual({ author: 'ada', purpose: 'offline' });
+      expect((await sandbox.files.list('/home/user/meta')).map((e) => [e.name, e.metadata])).toEqual([['doc.txt', { author: 'ada', purpose: 'offline' }]]);
+      expect((await sandbox.files.rename('/home/user/meta/doc.txt', '/home/user/meta/kept.txt')).metadata).toEqual({ author: 'ada', purpose: 'offline' });
+      await new Promise<void>((resolve) => {
+        seen = () => void (entries.some((e) => e.name === 'kept.txt' && e.metadata?.author === 'ada') && resolve());
+        seen();
+      });
+      await handle.stop();
+      await sandbox.files.write('/home/user/meta/kept.txt', 'plain again');
+      expect((await sandbox.files.getInfo('/home/user/meta/kept.txt')).metadata).toBeUndefined();
+      // The SDK checks keys and values itself, before any request.
+      await expect(sandbox.files.write('/home/user/meta/bad.txt', 'x', { metadata: { note: 'tab\there' } })).rejects.toBeInstanceOf(sdk.InvalidArgumentError);
+    });
+
     it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {
       await expect(sdk.Sandbox.create({ ...opts, apiKey: 'e2b_wrong' })).rejects.toBeInstanceOf(sdk.AuthenticationError);
     });

@@ -138,6 +138,18 @@ export class SandboxFiles {
   }
 
   /**
+   * What names the file itself rather than its path: its device, inode and birth time. A rename
+   * (by the file API or a process's `mv`) keeps it; a copy, or a write (which puts a new file in
+   * place), does not; an inode number used again after a delete comes with another birth time.
+   * For what a provider keeps about a file as the file's own, as a filesystem keeps xattrs.
+   */
+  async identity(path: string): Promise<string> {
+    const host = await this.confine(path, 'follow');
+    const info = await fsCall(path, () => stat(host, { bigint: true }));
+    return `${info.dev}:${info.ino}:${info.birthtimeNs}`;
+  }
+
+  /**
    * A stream of the file's bytes (never read whole into memory); `start` and `end` are byte
    * offsets, both inclusive, as fs.createReadStream takes them.
    */

@@ -1,4 +1,5 @@
 import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
+import type { FileMetadataStore } from './file-metadata.ts';
 
 /** What the E2B API knows of a sandbox beyond the core's id, folder and processes. */
 export interface E2bSandboxData {
@@ -13,6 +14,8 @@ export interface E2bSandboxData {
   tags: Map<string, number>;
   /** A secure sandbox's token, which envd wants on every request (envd-access.ts); none otherwise. */
   envdAccessToken?: string;
+  /** The user metadata uploads put on its files (file-metadata.ts). */
+  fileMetadata: FileMetadataStore;
 }
 
 export type E2bSandbox = Sandbox<E2bSandboxData>;
@@ -23,8 +26,12 @@ export interface E2bState {
   now: () => number;
 }
 
-/** The envd version the emulator says it runs: recent enough that the SDK turns on what it serves (stdin, closeStdin). */
-export const ENVD_VERSION = '0.5.7';
+/**
+ * The envd version the emulator says it runs. The SDK turns features on by it: stdin and
+ * closeStdin (0.3.0, 0.5.2), raw uploads (0.5.7), file metadata (0.6.2), watch events with
+ * their entry (0.6.3) and watches on network mounts (0.6.4), all of which are served here.
+ */
+export const ENVD_VERSION = '0.6.4';
 /** E2B's default sandbox lifetime when create names none, in seconds (its document's default). */
 export const DEFAULT_TIMEOUT_SECONDS = 15;
 /** The owner every sandbox is listed under: there is one user here. */

@@ -9,6 +9,7 @@ import { json } from '../respond.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
 import { inSandbox } from './envd-sandbox.ts';
+import { metadataFromHeaders, metadataRefusal, type FileMetadata } from './file-metadata.ts';
 
 /**
  * envd's filesystem, on real files in the sandbox's folder. E2B's user works in /home/user, and
@@ -38,7 +39,8 @@ function permissions(mode: number, dir: boolean, link: boolean): string {
   return `${link ? 'L' : dir ? 'd' : '-'}${bits}`;
 }
 
-export function entryInfo(path: string, entry: { isDir: boolean; isSymlink?: boolean; size: number; modifiedMs: number; mode: number }) {
+/** An EntryInfo; `metadata` is the file's user metadata, left out when it has none (as envd does). */
+export function entryInfo(path: string, entry: { isDir: boolean; isSymlink?: boolean; size: number; modifiedMs: number; mode: number }, metadata?: FileMetadata) {
   const name = posix.basename(path) || '/';
   return {
     name,
@@ -50,6 +52,7 @@ export function entryInfo(path: string, entry: { isDir: boolean; isSymlink?: boo
     owner: 'user',
     group: 'user',
     modifiedTime: new Date(entry.modifiedMs).toISOString(),
+    ...(metadata && { metadata }),
   };
 }
 
@@ -68,10 +71,10 @@ export const CONNECT_CODES: Record<SandboxFileErrorKind, [number, string]> = {
 };
 
 /** A filesystem procedure: its file errors become envd's Connect errors. */
-function rpc(state: E2bState, run: (ctx: HandlerContext, files: SandboxFiles) => Promise<EmuResponse>): Handler {
+function rpc(state: E2bState, run: (ctx: HandlerContext, files: SandboxFiles, sandbox: E2bSandbox) => Promise<EmuResponse>): Handler {
   return inSandbox(state, async (ctx, sandbox) => {
     try {
-      return await run(ctx, filesOf(sandbox));
+      return await run(ctx, filesOf(sandbox), sandbox);
     } catch (error) {
       if (!(error instanceof SandboxFileError)) throw error;
       const [status, code] = CONNECT_CODES[error.kind];
@@ -80,17 +83,17 @@ function rpc(state: E2bState, run: (ctx: HandlerContext, files: SandboxFiles) =>
   });
 }
 
-async function entryAt(files: SandboxFiles, path: string) {
+export async function entryAt(sandbox: E2bSandbox, files: SandboxFiles, path: string) {
   const stat = await files.stat(sandboxPath(path));
-  return entryInfo(asE2b(path), { isDir: stat.isDir, size: stat.size, modifiedMs: stat.modifiedMs, mode: stat.mode });
+  return entryInfo(asE2b(path), stat, await sandbox.data.fileMetadata.read(files, sandboxPath(path)));
 }
 
 export function statHandler(state: E2bState): Handler {
-  return rpc(state, async (ctx, files) => json(200, { entry: await entryAt(files, (ctx.body as { path: string }).path) }));
+  return rpc(state, async (ctx, files, sandbox) => json(200, { entry: await entryAt(sandbox, files, (ctx.body as { path: string }).path) }));
 }
 
 export function makeDirHandler(state: E2bState): Handler {
-  return rpc(state, async (ctx, files) => {
+  return rpc(state, async (ctx, files, sandbox) => {
     const { path } = ctx.body as { path: string };
     const exists = await files.stat(sandboxPath(path)).then(
       () => true,
@@ -98,12 +101,12 @@ export function makeDirHandler(state: E2bState): Handler {
     );
     if (exists) return connectError(409, 'already_exists', `directory already exists: ${asE2b(path)}`);
     await files.mkdir(sandboxPath(path), { recursive: true });
-    return json(200, { entry: await entryAt(files, path) });
+    return json(200, { entry: await entryAt(sandbox, files, path) });
   });
 }
 
 export function listDirHandler(state: E2bState): Handler {
-  return rpc(state, async (ctx, files) => {
+  return rpc(state, async (ctx, files, sandbox) => {
     const { path, depth } = ctx.body as { path: string; depth?: number };
     const base = asE2b(path);
     const levels = Math.max(1, depth ?? 1);
@@ -111,8 +114,10 @@ export function listDirHandler(state: E2bState): Handler {
     if (!stat.isDir) return connectError(400, 'invalid_argument', `path is not a directory: ${base}`);
     const { entries } = await files.listTree(sandboxPath(path), { maxDepth: levels });
     const root = sandboxPath(path);
+    const metadata = sandbox.data.fileMetadata;
     return json(200, {
-      entries: entries.map((e) => entryInfo(posix.join(base, posix.relative(root, e.path)), e)),
+      // A symlink's own entry: its target's metadata is not its own.
+      entries: await Promise.all(entries.map(async (e) => entryInfo(posix.join(base, posix.relative(root, e.path)), e, e.isSymlink ? undefined : await metadata.read(files, e.path)))),
     });
   });
 }
@@ -128,10 +133,10 @@ export function removeHandler(state: E2bState): Handler {
 }
 
 export function moveHandler(state: E2bState): Handler {
-  return rpc(state, async (ctx, files) => {
+  return rpc(state, async (ctx, files, sandbox) => {
     const { source, destination } = ctx.body as { source: string; destination: string };
     await files.move(sandboxPath(source), sandboxPath(destination), { overwrite: true });
-    return json(200, { entry: await entryAt(files, destination) });
+    return json(200, { entry: await entryAt(sandbox, files, destination) });
   });
 }
 
@@ -176,11 +181,17 @@ export function uploadHandler(state: E2bState): Handler {
   return inSandbox(state, async (ctx, sandbox) => {
     const files = filesOf(sandbox);
     const queryPath = ctx.query.get('path') ?? undefined;
-    const written: Array<{ path: string; name: string; type: 'file' }> = [];
+    // Checked before anything is written; every file of the upload gets the same set.
+    const metadata = metadataFromHeaders(ctx.headers);
+    const refusal = metadata && metadataRefusal(metadata);
+    if (refusal) return filesError(400, `invalid metadata: ${refusal}`);
+    const written: Array<{ path: string; name: string; type: 'file'; metadata?: FileMetadata }> = [];
     const write = async (path: string, body: AsyncIterable<Uint8Array>) => {
       await files.write(sandboxPath(path), body, { parents: true });
+      // Every upload replaces the file's whole set: one without headers clears it.
+      await sandbox.data.fileMetadata.replace(files, sandboxPath(path), metadata);
       const shown = asE2b(path);
-      written.push({ path: shown, name: posix.basename(shown), type: 'file' });
+      written.push({ path: shown, name: posix.basename(shown), type: 'file', ...(metadata && { metadata }) });
     };
     const encoding = (ctx.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding !== 'identity' && encoding !== 'gzip') return filesError(400, `unsupported Content-Encoding: ${encoding}`);

@@ -53,13 +53,13 @@ async function watchTarget(files: SandboxFiles, request: WatchRequest | undefine
 }
 
 /** The FilesystemEvent of a change: its name relative to the directory, its type, its entry when asked. */
-async function filesystemEvent(files: SandboxFiles, target: Target, change: DirChange, includeEntry: boolean) {
+async function filesystemEvent(sandbox: E2bSandbox, files: SandboxFiles, target: Target, change: DirChange, includeEntry: boolean) {
   const event = { name: change.relative, type: EVENT_TYPES[change.op] };
   if (!includeEntry || change.op === 'remove') return event;
   const path = posix.join(target.path, change.relative);
   const stat = await files.stat(sandboxPath(path)).catch(() => undefined);
   // Gone again before it could be looked at: the event stands without its entry.
-  return stat ? { ...event, entry: entryInfo(path, stat) } : event;
+  return stat ? { ...event, entry: entryInfo(path, stat, await sandbox.data.fileMetadata.read(files, sandboxPath(path))) } : event;
 }
 
 export function watchDirHandler(state: E2bState): Handler {
@@ -78,7 +78,7 @@ async function* watchEvents(sandbox: E2bSandbox, files: SandboxFiles, target: Ta
   yield envelope({ start: {} });
   const signal = AbortSignal.any([ctx.signal, sandbox.ended]);
   for await (const change of watchFolder(target.host, { recursive: request.recursive === true, signal, keepaliveMs: keepaliveMs(ctx) })) {
-    yield change === 'keepalive' ? envelope({ keepalive: {} }) : envelope({ filesystem: await filesystemEvent(files, target, change, request.includeEntry === true) });
+    yield change === 'keepalive' ? envelope({ keepalive: {} }) : envelope({ filesystem: await filesystemEvent(sandbox, files, target, change, request.includeEntry === true) });
   }
   if (ctx.signal.aborted) return;
   // A killed sandbox drops its streams, as a machine gone does.
@@ -115,7 +115,7 @@ export function createWatcherHandler(state: E2bState): Handler {
     const signal = AbortSignal.any([watcher.stop.signal, sandbox.ended]);
     void (async () => {
       for await (const change of watchFolder(target.host, { recursive: request.recursive === true, signal })) {
-        if (change !== 'keepalive' && watcher.events.length < MAX_KEPT) watcher.events.push(await filesystemEvent(files, target, change, request.includeEntry === true));
+        if (change !== 'keepalive' && watcher.events.length < MAX_KEPT) watcher.events.push(await filesystemEvent(sandbox, files, target, change, request.includeEntry === true));
       }
     })();
     return json(200, { watcherId: id });

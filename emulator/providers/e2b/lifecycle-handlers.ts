@@ -5,6 +5,7 @@ import type { Handler } from '../../kernel/exchange.ts';
 import { empty, json } from '../respond.ts';
 import { apiError, noSuchSandbox } from './dialects.ts';
 import { CLIENT_ID, DEFAULT_TIMEOUT_SECONDS, ENVD_VERSION, scheduleEnd, type E2bSandbox, type E2bState } from './e2b-state.ts';
+import { FileMetadataStore } from './file-metadata.ts';
 
 interface NewSandbox {
   templateID: string;
@@ -52,7 +53,7 @@ export function createSandboxHandler(state: E2bState, { secureByDefault }: { sec
     try {
       sandbox = await state.registry.create(
         id,
-        { templateID: request.templateID, metadata: request.metadata ?? {}, startedAt: state.now(), endAt: 0, tags: new Map(), envdAccessToken },
+        { templateID: request.templateID, metadata: request.metadata ?? {}, startedAt: state.now(), endAt: 0, tags: new Map(), envdAccessToken, fileMetadata: new FileMetadataStore() },
         // E2B's sandboxes start their processes in /home/user; here that is the sandbox's folder (HOME).
         request.envVars ?? {},
       );
