@@ -58,7 +58,7 @@ export interface ProviderFuzz {
 
 /** The transport's prefixes of a mount, e.g. `/blaxel/sandboxes/:sandbox`. */
 export function prefixesOf(mountId: string): string[] {
-  return HTTP_ROUTES.filter((r) => r.mountId === mountId).map((r) => r.prefix);
+  return HTTP_ROUTES.filter((r) => r.mountId === mountId && !r.ownPath).map((r) => r.prefix);
 }
 
 /** Ids for a path parameter: mostly ones that exist, often odd ones. */

@@ -104,6 +104,30 @@ describe('a secure sandbox', () => {
   });
 });
 
+describe("envd's /files at the server's root, where the SDK puts it given sandboxUrl", () => {
+  it('finds the secure sandbox whose token signed the URL, and refuses what names none with the proxy\'s 502 and our reason', async () => {
+    const [one, two] = [await create('/v2/sandboxes'), await create('/v2/sandboxes')];
+    const path = '/home/user/at-root.txt';
+    for (const [sandbox, text] of [[one, 'first'], [two, 'second']] as const) {
+      const url = `${origin}/files?${new URLSearchParams({ path, signature: sign(path, 'write', '', sandbox.envdAccessToken!) })}`;
+      expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: text })).status).toBe(200);
+    }
+    for (const [sandbox, text] of [[one, 'first'], [two, 'second']] as const) {
+      const read = await fetch(`${origin}/files?${new URLSearchParams({ path, signature: sign(path, 'read', '', sandbox.envdAccessToken!) })}`);
+      expect([read.status, await read.text()]).toEqual([200, text]);
+    }
+    // An expired URL still finds its sandbox, which refuses it in envd's words.
+    const past = Math.floor(Date.now() / 1000) - 5;
+    const stale = await fetch(`${origin}/files?${new URLSearchParams({ path, signature: sign(path, 'read', '', one.envdAccessToken!, past), signature_expiration: String(past) })}`);
+    expect([stale.status, await stale.json()]).toEqual([401, { code: 401, message: 'signature is already expired' }]);
+    for (const query of [{ path }, { path, signature: 'v1_signed-by-nobody' }] as Array<Record<string, string>>) {
+      const lost = await fetch(`${origin}/files?${new URLSearchParams(query)}`);
+      expect([lost.status, await lost.json()]).toEqual([502, { code: 502, message: 'The sandbox was not found', sandboxId: '' }]);
+      expect(lost.headers.get('x-emulator-reason')).toMatch(/no secure sandbox signed this URL/);
+    }
+  });
+});
+
 describe('a sandbox that is not secure', () => {
   it('is what POST /sandboxes makes unless asked, and what either makes with secure: false; envd checks no token', async () => {
     for (const made of [await create('/sandboxes'), await create('/v2/sandboxes', { secure: false })]) {

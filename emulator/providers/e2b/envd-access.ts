@@ -42,6 +42,25 @@ function signatureRefusal(ctx: HandlerContext, token: string, operation: FileOpe
 }
 
 /**
+ * The secure sandbox whose token made a /files URL's signature, when no header or host names
+ * one: the URL the SDK's downloadUrl/uploadUrl build from `sandboxUrl` has lost its sandbox
+ * (envd-sandbox.ts). The expiry is not looked at here: a stale URL still finds its sandbox,
+ * which then refuses it in envd's words.
+ */
+export function signedBy(sandboxes: Iterable<E2bSandbox>, ctx: HandlerContext, operation: FileOperation): E2bSandbox | undefined {
+  const signature = ctx.query.get('signature');
+  if (signature === null) return undefined;
+  const rawExpiration = ctx.query.get('signature_expiration');
+  const expiration = rawExpiration === null ? undefined : Number(rawExpiration);
+  const [path, username] = [ctx.query.get('path') ?? '', ctx.query.get('username') ?? ''];
+  for (const sandbox of sandboxes) {
+    const token = sandbox.data.envdAccessToken;
+    if (token !== undefined && same(fileSignature(path, operation, username, token, expiration), signature)) return sandbox;
+  }
+  return undefined;
+}
+
+/**
  * envd's answer to a request its access rules refuse, or undefined when they let it through.
  * `files` names the operation of a `/files` request, where a signature may stand for the token.
  */

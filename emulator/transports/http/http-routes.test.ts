@@ -18,4 +18,11 @@ describe('HTTP routes', () => {
     const url = new URL(httpUrlFor('http://127.0.0.1:1', 'blaxel-sandbox', { sandbox: 'a b' }) + '/process');
     expect(matchRoute(url.pathname)).toEqual({ mountId: 'blaxel-sandbox', vars: { sandbox: 'a b' }, rest: '/process' });
   });
+
+  it("serve envd's /files at the root too, as the path of its own, while E2B's URLs are built under /e2b/envd", () => {
+    expect(matchRoute('/files')).toEqual({ mountId: 'e2b-envd', vars: {}, rest: '/files' });
+    expect(matchRoute('/e2b/envd/files')).toEqual({ mountId: 'e2b-envd', vars: {}, rest: '/files' });
+    expect(httpUrlFor('http://127.0.0.1:1', 'e2b-envd', {})).toBe('http://127.0.0.1:1/e2b/envd');
+    expect(matchRoute('/filesystem')).toBeUndefined();
+  });
 });

@@ -6,6 +6,8 @@ export interface HttpRoute {
   mountId: string;
   /** Segments; a segment starting with ':' captures a variable. */
   prefix: string;
+  /** The prefix is a path of the mount's own, kept in `rest`, not a place above its paths. */
+  ownPath?: boolean;
 }
 
 // Longest prefixes first: the first route whose prefix matches wins.
@@ -22,6 +24,9 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // E2b-Sandbox-Id header names it.
   { mountId: 'e2b-envd', prefix: '/e2b/envd' },
   { mountId: 'e2b-api', prefix: '/e2b' },
+  // Given `sandboxUrl`, the SDK's downloadUrl/uploadUrl put envd's /files at that URL's root,
+  // dropping its path (`new URL('/files', sandboxUrl)`); a signed one still finds its sandbox.
+  { mountId: 'e2b-envd', prefix: '/files', ownPath: true },
 ];
 
 export interface RouteMatch {
@@ -58,6 +63,7 @@ export function matchRoute(pathname: string, routes: readonly HttpRoute[] = HTTP
       }
     }
     if (!ok) continue;
+    if (route.ownPath) return { mountId: route.mountId, vars, rest: pathname };
     const rest = '/' + segments.slice(wanted.length).join('/');
     return { mountId: route.mountId, vars, rest: rest === '/' && segments.length === wanted.length ? '/' : rest };
   }
@@ -79,7 +85,7 @@ function segmentsOf(prefix: string): readonly string[] {
 
 /** The base URL of a mount on this server, e.g. http://127.0.0.1:4747/blaxel/sandboxes/box. */
 export function httpUrlFor(origin: string, mountId: string, vars: Record<string, string>, routes: readonly HttpRoute[] = HTTP_ROUTES): string {
-  const route = routes.find((r) => r.mountId === mountId && r.prefix.split('/').every((s) => !s.startsWith(':') || s.slice(1) in vars));
+  const route = routes.find((r) => r.mountId === mountId && !r.ownPath && r.prefix.split('/').every((s) => !s.startsWith(':') || s.slice(1) in vars));
   if (!route) throw new Error(`Failed to build a URL: no HTTP route for mount '${mountId}'.`);
   const path = route.prefix
     .split('/')

@@ -142,7 +142,7 @@ export class HttpTransport {
       const route = matchRoute(url.pathname);
       if (!route || !this.app.has(route.mountId)) {
         status = 404;
-        writeFallback(res, 404, `Failed to route ${req.method} ${url.pathname}: no provider is served there. Use /blaxel, /tensorlake or /agentbox.`);
+        writeFallback(res, 404, `Failed to route ${req.method} ${url.pathname}: no provider is served there. Use /blaxel, /tensorlake, /agentbox or /e2b.`);
         return;
       }
       // An upload (an operation whose body the spec streams) goes to its handler unread, with
