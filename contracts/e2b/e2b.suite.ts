@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadSpec } from '../../emulator/openapi/load-spec.ts';
 import type { ContractSuite, Scenario } from '../kit/contract-suite.ts';
@@ -584,6 +584,94 @@ const unknownSandboxes: Scenario = {
   },
 };
 
+/** The signature the SDK's downloadUrl/uploadUrl put on a /files URL (the rule specs/e2b-envd.yaml states). */
+function fileSignature(path: string, operation: 'read' | 'write', user: string, token: string, expiration?: number): string {
+  const raw = [path, operation, user, token, ...(expiration === undefined ? [] : [expiration])].join(':');
+  return `v1_${createHash('sha256').update(raw).digest('base64').replace(/=+$/, '')}`;
+}
+
+const secureAccess: Scenario = {
+  name: 'secure access',
+  operations: ['createSandbox', 'health', 'processList', 'filesUpload', 'filesDownload'],
+  async run(client, context) {
+    // A sandbox made without `secure` by the /v2 path is secure: the SDK's default since v2.
+    const sandbox = await createSandbox(client, context, { timeout: 120, metadata: { contract: 'secure-access' } });
+    const token: unknown = sandbox.created.envdAccessToken;
+    client.expect('createSandbox', typeof token === 'string' && token.length > 0, `a sandbox made by POST /v2/sandboxes carries an envdAccessToken: ${show(sandbox.created)}`);
+    if (typeof token !== 'string') return;
+    const bare = sandboxAt(sandbox.id);
+    const refused = (res: CallResult, message: string | RegExp) => res.status === 401 && res.json?.code === 401 && (typeof message === 'string' ? res.json.message === message : message.test(res.json?.message ?? ''));
+
+    for (const [what, headers] of [['no token', {}], ['a wrong token', { 'X-Access-Token': 'not-the-token' }]] as const) {
+      const list = await client.call('processList', bare.envd({ json: {}, headers }));
+      client.expect('processList', refused(list, /^unauthorized access, please provide a valid access token/), `List with ${what} answered ${list.status} ${list.text.slice(0, 160)}`);
+    }
+    const allowed = await client.call('processList', sandbox.envd({ json: {} }));
+    client.expect('processList', allowed.status === 200, `List with the token answered ${allowed.status} ${allowed.text.slice(0, 120)}`);
+    const health = await client.call('health', bare.envd());
+    client.expect('health', health.status === 204, `/health without a token answered ${health.status}: envd lets it through`);
+
+    // /files by a signed URL, as a browser fetches one the SDK made: no token anywhere.
+    const path = `/home/user/${context.unique('signed')}.txt`;
+    const expires = Math.floor(Date.now() / 1000) + 120;
+    const written = await client.call('filesUpload', bare.envd({
+      query: { path, signature: fileSignature(path, 'write', '', token, expires), signature_expiration: String(expires) },
+      raw: Buffer.from('signed'),
+      headers: { 'content-type': 'application/octet-stream' },
+    }));
+    client.expect('filesUpload', written.status === 200 && written.json?.[0]?.path === path, `an upload by a signed URL answered ${written.status} ${written.text.slice(0, 160)}`);
+    const read = await client.call('filesDownload', bare.envd({ query: { path, signature: fileSignature(path, 'read', '', token) } }));
+    client.expect('filesDownload', read.status === 200 && read.text === 'signed', `a download by a signed URL answered ${read.status} ${read.text.slice(0, 120)}`);
+    const past = Math.floor(Date.now() / 1000) - 10;
+    const expired = await client.call('filesDownload', bare.envd({ query: { path, signature: fileSignature(path, 'read', '', token, past), signature_expiration: String(past) } }));
+    client.expect('filesDownload', refused(expired, 'signature is already expired'), `an expired signed URL answered ${expired.status} ${expired.text.slice(0, 160)}`);
+    const forged = await client.call('filesDownload', bare.envd({ query: { path, signature: fileSignature(path, 'read', '', 'another-token') } }));
+    client.expect('filesDownload', refused(forged, 'invalid signature'), `a URL signed with another token answered ${forged.status} ${forged.text.slice(0, 160)}`);
+    const unsigned = await client.call('filesDownload', bare.envd({ query: { path } }));
+    client.expect('filesDownload', refused(unsigned, 'missing signature query parameter'), `an unsigned download answered ${unsigned.status} ${unsigned.text.slice(0, 160)}`);
+  },
+};
+
+const pause: Scenario = {
+  name: 'pause',
+  operations: ['pauseSandbox', 'connectSandbox', 'getSandbox', 'listSandboxes', 'health', 'processConnect', 'processSendInput'],
+  async run(client, context) {
+    const marker = context.unique('pause');
+    const sandbox = await createSandbox(client, context, { timeout: 120, metadata: { contract: marker } });
+    const params = { sandboxID: sandbox.id };
+    const script = 'echo ready; read line; echo "got $line"; exec sleep 300';
+    const started = await openEvents(client, sandbox, context, 'processStart', { process: { cmd: 'sh', args: ['-c', script] }, stdin: true });
+    const pid = await started.started('a command waiting on its stdin');
+    await started.output('ready\n', 'the command before the pause');
+
+    const paused = await client.call('pauseSandbox', { params, json: {} });
+    client.expect('pauseSandbox', paused.status === 204, `pause answered ${paused.status} ${paused.text.slice(0, 120)}`);
+    const again = await client.call('pauseSandbox', { params, json: {} });
+    client.expect('pauseSandbox', apiError(again, 409), `pausing a paused sandbox answered ${again.status} ${again.text.slice(0, 160)}`);
+    const details = await client.call('getSandbox', { params });
+    client.expect('getSandbox', details.status === 200 && details.json?.state === 'paused', `a paused sandbox's details: ${details.status} ${show(details.json)}`);
+    const listed = async (state?: string) => {
+      const res = await client.call('listSandboxes', { query: { metadata: `contract=${marker}`, ...(state && { state }) } });
+      return ((Array.isArray(res.json) ? res.json : []) as Array<{ sandboxID: string; state: string }>).filter((s) => s.sandboxID === sandbox.id).map((s) => s.state);
+    };
+    const [running, both] = [await listed(), await listed('running,paused')];
+    client.expect('listSandboxes', show(running) === '[]' && show(both) === '["paused"]', `listing running only: ${show(running)}; running and paused: ${show(both)}`);
+    const health = await client.call('health', sandbox.envd());
+    client.expect('health', health.status === 502, `envd of a paused sandbox answered ${health.status}: the proxy reaches no machine`);
+
+    const resumed = await client.call('connectSandbox', { params, json: { timeout: 120 } });
+    client.expect('connectSandbox', resumed.status === 201 && resumed.json?.sandboxID === sandbox.id, `connect to a paused sandbox answered ${resumed.status} ${show(resumed.json)}: 201, resumed`);
+    const plain = await client.call('connectSandbox', { params, json: { timeout: 120 } });
+    client.expect('connectSandbox', plain.status === 200, `connect to the resumed sandbox answered ${plain.status}: 200, it runs`);
+    // The process went on where it was: it still reads the line it waited for.
+    const follow = await openEvents(client, sandbox, context, 'processConnect', { process: { pid } });
+    await follow.started('connecting to the command after the resume');
+    const input = await client.call('processSendInput', sandbox.envd({ json: { process: { pid }, input: { stdin: base64('after\n') } } }));
+    client.expect('processSendInput', input.status === 200, `SendInput after the resume answered ${input.status} ${input.text.slice(0, 120)}`);
+    await follow.output('got after\n', 'the command after the resume');
+  },
+};
+
 const AUTH_OPERATIONS = ['createSandbox', 'createSandboxV1', 'listSandboxes', 'getSandbox', 'killSandbox', 'setSandboxTimeout', 'connectSandbox', 'connectSandboxV1'];
 
 const auth: Scenario = {
@@ -623,6 +711,6 @@ export const e2bSuite: ContractSuite = {
       { mountId: 'e2b-envd', spec: await loadSpec(join(specsDir, 'e2b-envd.yaml')) },
     ];
   },
-  scenarios: [commands, background, stdin, unknownPids, files, watch, lifecycle, unknownSandboxes, auth],
+  scenarios: [commands, background, stdin, unknownPids, files, watch, lifecycle, secureAccess, pause, unknownSandboxes, auth],
   emulator: { auth: { token: CONTRACT_KEY, headers: { [KEY_HEADER]: CONTRACT_KEY } } },
 };

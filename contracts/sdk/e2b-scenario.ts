@@ -338,6 +338,19 @@ export function describeE2bSdk(transport: E2bTransport): void {
       await expect(sandbox.files.write('/home/user/meta/bad.txt', 'x', { metadata: { note: 'tab\there' } })).rejects.toBeInstanceOf(sdk.InvalidArgumentError);
     });
 
+    it('pause and resume: isRunning is false while paused, Sandbox.connect resumes it, and a background command goes on where it was', async () => {
+      const sandbox = await create();
+      const waiting = await sandbox.commands.run('read line; echo "got $line"', { background: true, stdin: true });
+      expect(await sandbox.pause()).toBe(true);
+      expect(await sandbox.pause()).toBe(false);
+      expect(await sandbox.isRunning()).toBe(false);
+      expect((await sdk.Sandbox.getInfo(sandbox.sandboxId, opts)).state).toBe('paused');
+      const resumed = await sdk.Sandbox.connect(sandbox.sandboxId, opts);
+      expect(await resumed.isRunning()).toBe(true);
+      await resumed.commands.sendStdin(waiting.pid, 'after\n');
+      expect((await waiting.wait()).stdout).toBe('got after\n');
+    });
+
     it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {
       await expect(sdk.Sandbox.create({ ...opts, apiKey: 'e2b_wrong' })).rejects.toBeInstanceOf(sdk.AuthenticationError);
     });

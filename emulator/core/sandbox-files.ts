@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { chmod, cp, lstat, mkdir, open, readdir, readlink, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { noteReplaced } from './replaced-files.ts';
 
@@ -135,6 +135,23 @@ export class SandboxFiles {
   async stat(path: string): Promise<FileStat> {
     const host = await this.confine(path, 'follow');
     return toStat(this.normalize(path), await fsCall(path, () => stat(host)));
+  }
+
+  /** The entry at the path itself: a symlink as the link (lstat), never followed. */
+  async entry(path: string): Promise<TreeEntry> {
+    const parts = segments(path);
+    const host = await this.confine(path, 'parent');
+    const entry = describe(parts.at(-1) ?? '/', await fsCall(path, () => lstat(host)));
+    return { ...entry!, path: this.normalize(path) };
+  }
+
+  /**
+   * Where the path leads once every symlink on it is followed, as a sandbox path; refused as
+   * outside when a link leads out of the sandbox's folder. The end need not exist.
+   */
+  async resolve(path: string): Promise<string> {
+    const [host, root] = await Promise.all([this.confine(path, 'follow'), this.rootReal(path)]);
+    return '/' + relative(root, host).split(sep).filter(Boolean).join('/');
   }
 
   /**

@@ -14,6 +14,8 @@ export interface E2bSandboxData {
   tags: Map<string, number>;
   /** A secure sandbox's token, which envd wants on every request (envd-access.ts); none otherwise. */
   envdAccessToken?: string;
+  /** Paused: its processes stopped, no timeout, envd unreachable until a connect resumes it. */
+  paused?: boolean;
   /** The user metadata uploads put on its files (file-metadata.ts). */
   fileMetadata: FileMetadataStore;
 }

@@ -33,27 +33,71 @@ export function asE2b(path: string): string {
 
 export const filesOf = (sandbox: E2bSandbox) => new SandboxFiles(sandbox.dir);
 
+/** The user a request acts as: `username` on /files, Basic auth (`user:`) on the procedures. */
+function userOf(ctx: HandlerContext): string | undefined {
+  const query = ctx.query.get('username');
+  if (query !== null) return query;
+  const basic = /^Basic\s+(\S+)$/i.exec(ctx.headers.authorization ?? '');
+  return basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':')[0] : undefined;
+}
+
+/**
+ * The path a request names, made absolute as envd makes it: a relative one is below the user's
+ * home, /root for root and /home/user for E2B's user (the default). Then sandboxPath places it.
+ */
+export function requestPath(ctx: HandlerContext, path: string): string {
+  if (path.startsWith('/') || path === '') return path;
+  return posix.join(userOf(ctx) === 'root' ? '/root' : HOME, path);
+}
+
 /** Go's os.FileMode text: the type letter, then rwx thrice. */
 function permissions(mode: number, dir: boolean, link: boolean): string {
   const bits = 'rwxrwxrwx'.split('').map((c, i) => (mode & (1 << (8 - i)) ? c : '-')).join('');
   return `${link ? 'L' : dir ? 'd' : '-'}${bits}`;
 }
 
-/** An EntryInfo; `metadata` is the file's user metadata, left out when it has none (as envd does). */
-export function entryInfo(path: string, entry: { isDir: boolean; isSymlink?: boolean; size: number; modifiedMs: number; mode: number }, metadata?: FileMetadata) {
+/** A symlink as envd describes it: where it leads, and that place's type and permission bits. */
+export interface LinkTarget {
+  /** The fully resolved path, as E2B names it. */
+  path: string;
+  type: 'FILE_TYPE_FILE' | 'FILE_TYPE_DIRECTORY' | 'FILE_TYPE_UNSPECIFIED';
+  mode: number;
+}
+
+/**
+ * An EntryInfo. A symlink's is the link's own name, size and `L` permissions with its target's
+ * type and mode, and the target in `symlinkTarget`, as envd's GetEntryInfo builds it.
+ * `metadata` is the file's user metadata, left out when it has none (as envd does).
+ */
+export function entryInfo(path: string, entry: { isDir: boolean; size: number; modifiedMs: number; mode: number }, metadata?: FileMetadata, link?: LinkTarget) {
   const name = posix.basename(path) || '/';
   return {
     name,
-    type: entry.isSymlink ? 'FILE_TYPE_SYMLINK' : entry.isDir ? 'FILE_TYPE_DIRECTORY' : 'FILE_TYPE_FILE',
+    type: link ? link.type : entry.isDir ? 'FILE_TYPE_DIRECTORY' : 'FILE_TYPE_FILE',
     path,
     size: String(entry.size),
-    mode: entry.mode,
-    permissions: permissions(entry.mode, entry.isDir, entry.isSymlink ?? false),
+    mode: link ? link.mode : entry.mode,
+    permissions: permissions(entry.mode, entry.isDir, link !== undefined),
     owner: 'user',
     group: 'user',
     modifiedTime: new Date(entry.modifiedMs).toISOString(),
+    ...(link && { symlinkTarget: link.path }),
     ...(metadata && { metadata }),
   };
+}
+
+/** The E2B name of a sandbox path as a target: the folder is /home/user. */
+const homeName = (path: string) => (path === '/' ? HOME : `${HOME}${path}`);
+
+/**
+ * Where the symlink at the sandbox path leads. Go's EvalSymlinks failing (a loop, a link out of
+ * the folder) leaves envd the link's own path, and a target it cannot stat an unknown type.
+ */
+export async function linkTarget(files: SandboxFiles, path: string): Promise<LinkTarget> {
+  const resolved = await files.resolve(path).catch(() => undefined);
+  const target = resolved === undefined ? undefined : await files.stat(resolved).catch(() => undefined);
+  const type = target?.isDir ? 'FILE_TYPE_DIRECTORY' : target?.isFile ? 'FILE_TYPE_FILE' : 'FILE_TYPE_UNSPECIFIED';
+  return { path: homeName(resolved ?? files.normalize(path)), type, mode: target?.mode ?? 0 };
 }
 
 /** A file error as envd's Connect error (inferred from its handlers: not_found, already_exists, invalid_argument). */
@@ -83,18 +127,21 @@ function rpc(state: E2bState, run: (ctx: HandlerContext, files: SandboxFiles, sa
   });
 }
 
+/** The EntryInfo of what is at the path, a symlink as itself (envd lstats). */
 export async function entryAt(sandbox: E2bSandbox, files: SandboxFiles, path: string) {
-  const stat = await files.stat(sandboxPath(path));
-  return entryInfo(asE2b(path), stat, await sandbox.data.fileMetadata.read(files, sandboxPath(path)));
+  const entry = await files.entry(sandboxPath(path));
+  const link = entry.isSymlink ? await linkTarget(files, entry.path) : undefined;
+  // A symlink shows its target's metadata, as listxattr follows links.
+  return entryInfo(asE2b(path), entry, await sandbox.data.fileMetadata.read(files, entry.path), link);
 }
 
 export function statHandler(state: E2bState): Handler {
-  return rpc(state, async (ctx, files, sandbox) => json(200, { entry: await entryAt(sandbox, files, (ctx.body as { path: string }).path) }));
+  return rpc(state, async (ctx, files, sandbox) => json(200, { entry: await entryAt(sandbox, files, requestPath(ctx, (ctx.body as { path: string }).path)) }));
 }
 
 export function makeDirHandler(state: E2bState): Handler {
   return rpc(state, async (ctx, files, sandbox) => {
-    const { path } = ctx.body as { path: string };
+    const path = requestPath(ctx, (ctx.body as { path: string }).path);
     const exists = await files.stat(sandboxPath(path)).then(
       () => true,
       () => false,
@@ -107,7 +154,8 @@ export function makeDirHandler(state: E2bState): Handler {
 
 export function listDirHandler(state: E2bState): Handler {
   return rpc(state, async (ctx, files, sandbox) => {
-    const { path, depth } = ctx.body as { path: string; depth?: number };
+    const { depth } = ctx.body as { path: string; depth?: number };
+    const path = requestPath(ctx, (ctx.body as { path: string }).path);
     const base = asE2b(path);
     const levels = Math.max(1, depth ?? 1);
     const stat = await files.stat(sandboxPath(path));
@@ -116,8 +164,12 @@ export function listDirHandler(state: E2bState): Handler {
     const root = sandboxPath(path);
     const metadata = sandbox.data.fileMetadata;
     return json(200, {
-      // A symlink's own entry: its target's metadata is not its own.
-      entries: await Promise.all(entries.map(async (e) => entryInfo(posix.join(base, posix.relative(root, e.path)), e, e.isSymlink ? undefined : await metadata.read(files, e.path)))),
+      entries: await Promise.all(
+        entries.map(async (e) => {
+          const shown = posix.join(base, posix.relative(root, e.path));
+          return entryInfo(shown, e, await metadata.read(files, e.path), e.isSymlink ? await linkTarget(files, e.path) : undefined);
+        }),
+      ),
     });
   });
 }
@@ -125,7 +177,7 @@ export function listDirHandler(state: E2bState): Handler {
 export function removeHandler(state: E2bState): Handler {
   return rpc(state, async (ctx, files) => {
     // Go's os.RemoveAll: a path that is not there is removed already (the SDK's own tests remove one).
-    await files.remove(sandboxPath((ctx.body as { path: string }).path), { recursive: true }).catch((error: unknown) => {
+    await files.remove(sandboxPath(requestPath(ctx, (ctx.body as { path: string }).path)), { recursive: true }).catch((error: unknown) => {
       if (!(error instanceof SandboxFileError && error.kind === 'not-found')) throw error;
     });
     return json(200, {});
@@ -134,7 +186,8 @@ export function removeHandler(state: E2bState): Handler {
 
 export function moveHandler(state: E2bState): Handler {
   return rpc(state, async (ctx, files, sandbox) => {
-    const { source, destination } = ctx.body as { source: string; destination: string };
+    const body = ctx.body as { source: string; destination: string };
+    const [source, destination] = [requestPath(ctx, body.source), requestPath(ctx, body.destination)];
     await files.move(sandboxPath(source), sandboxPath(destination), { overwrite: true });
     return json(200, { entry: await entryAt(sandbox, files, destination) });
   });
@@ -150,7 +203,7 @@ function restError(error: SandboxFileError, path: string): EmuResponse {
 
 export function downloadHandler(state: E2bState): Handler {
   return inSandbox(state, async (ctx, sandbox) => {
-    const path = ctx.query.get('path') ?? '';
+    const path = requestPath(ctx, ctx.query.get('path') ?? '');
     let opened;
     try {
       opened = await filesOf(sandbox).read(sandboxPath(path));
@@ -186,7 +239,8 @@ export function uploadHandler(state: E2bState): Handler {
     const refusal = metadata && metadataRefusal(metadata);
     if (refusal) return filesError(400, `invalid metadata: ${refusal}`);
     const written: Array<{ path: string; name: string; type: 'file'; metadata?: FileMetadata }> = [];
-    const write = async (path: string, body: AsyncIterable<Uint8Array>) => {
+    const write = async (named: string, body: AsyncIterable<Uint8Array>) => {
+      const path = requestPath(ctx, named);
       await files.write(sandboxPath(path), body, { parents: true });
       // Every upload replaces the file's whole set: one without headers clears it.
       await sandbox.data.fileMetadata.replace(files, sandboxPath(path), metadata);

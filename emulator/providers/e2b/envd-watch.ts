@@ -8,7 +8,7 @@ import { json, stream } from '../respond.ts';
 import { endOfStream, envelope, failedStream, readEnvelope } from './connect-envelope.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
-import { asE2b, CONNECT_CODES, entryInfo, filesOf, sandboxPath } from './envd-files.ts';
+import { asE2b, CONNECT_CODES, entryInfo, filesOf, requestPath, sandboxPath } from './envd-files.ts';
 import { inSandbox, keepaliveMs } from './envd-sandbox.ts';
 
 /**
@@ -38,13 +38,14 @@ const EVENT_TYPES: Record<DirChange['op'], string> = { create: 'EVENT_TYPE_CREAT
 const MAX_KEPT = 10_000;
 
 /** The directory to watch, or the Connect error envd refuses it with. */
-async function watchTarget(files: SandboxFiles, request: WatchRequest | undefined): Promise<Target | ConnectFailure> {
+async function watchTarget(ctx: HandlerContext, files: SandboxFiles, request: WatchRequest | undefined): Promise<Target | ConnectFailure> {
   if (typeof request?.path !== 'string') return { code: 'invalid_argument', message: 'path is required' };
-  const path = asE2b(request.path);
+  const named = requestPath(ctx, request.path);
+  const path = asE2b(named);
   try {
-    const stat = await files.stat(sandboxPath(request.path));
+    const stat = await files.stat(sandboxPath(named));
     if (!stat.isDir) return { code: 'invalid_argument', message: `path ${path} not a directory` };
-    return { path, host: await files.confine(sandboxPath(request.path)) };
+    return { path, host: await files.confine(sandboxPath(named)) };
   } catch (error) {
     if (!(error instanceof SandboxFileError)) throw error;
     if (error.kind === 'not-found') return { code: 'not_found', message: `path not found: ${path}` };
@@ -68,7 +69,7 @@ export function watchDirHandler(state: E2bState): Handler {
     if (!message.ok) return connectError(400, 'invalid_argument', message.message);
     const request = message.value as WatchRequest;
     const files = filesOf(sandbox);
-    const target = await watchTarget(files, request);
+    const target = await watchTarget(ctx, files, request);
     if (!('host' in target)) return failedStream(target);
     return stream(200, 'application/connect+json', watchEvents(sandbox, files, target, request, ctx));
   });
@@ -107,7 +108,7 @@ export function createWatcherHandler(state: E2bState): Handler {
   return inSandbox(state, async (ctx, sandbox) => {
     const request = ctx.body as WatchRequest;
     const files = filesOf(sandbox);
-    const target = await watchTarget(files, request);
+    const target = await watchTarget(ctx, files, request);
     if (!('host' in target)) return connectError(target.code === 'not_found' ? 404 : 400, target.code, target.message);
     const id = randomUUID();
     const watcher: Watcher = { events: [], stop: new AbortController() };

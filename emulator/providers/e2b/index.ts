@@ -8,7 +8,7 @@ import type { E2bSandboxData, E2bState } from './e2b-state.ts';
 import { downloadHandler, listDirHandler, makeDirHandler, moveHandler, removeHandler, statHandler, uploadHandler } from './envd-files.ts';
 import { createWatcherHandler, getWatcherEventsHandler, removeWatcherHandler, watchDirHandler } from './envd-watch.ts';
 import { closeStdinHandler, connectHandler, healthHandler, listHandler, sendInputHandler, sendSignalHandler, startHandler } from './envd-handlers.ts';
-import { connectSandboxHandler, createSandboxHandler, getSandboxHandler, killSandboxHandler, listSandboxesHandler, setTimeoutHandler } from './lifecycle-handlers.ts';
+import { connectSandboxHandler, createSandboxHandler, getSandboxHandler, killSandboxHandler, listSandboxesHandler, pauseSandboxHandler, setTimeoutHandler } from './lifecycle-handlers.ts';
 
 /** Bytes of output kept per stream and process: envd streams output as it comes and keeps none; this bounds a Connect's view. */
 const E2B_OUTPUT_CAP_BYTES = 4 * 1024 * 1024;
@@ -37,6 +37,7 @@ export async function createE2bProvider(options: ProviderOptions): Promise<Provi
     getSandbox: getSandboxHandler(state),
     killSandbox: killSandboxHandler(state),
     setSandboxTimeout: setTimeoutHandler(state),
+    pauseSandbox: pauseSandboxHandler(state),
     connectSandbox: connect,
     connectSandboxV1: connect,
   };

@@ -32,7 +32,7 @@ function listed(sandbox: E2bSandbox) {
     memoryMB: 512,
     diskSizeMB: 1024,
     metadata: sandbox.data.metadata,
-    state: 'running' as const,
+    state: sandbox.data.paused ? ('paused' as const) : ('running' as const),
     envdVersion: ENVD_VERSION,
   };
 }
@@ -72,7 +72,7 @@ export function listSandboxesHandler(state: E2bState): Handler {
     const states = (query.get('state') ?? 'running').split(',');
     const sandboxes = state.registry
       .list()
-      .filter((s) => states.includes('running') && [...wanted].every(([key, value]) => s.data.metadata[key] === value))
+      .filter((s) => states.includes(s.data.paused ? 'paused' : 'running') && [...wanted].every(([key, value]) => s.data.metadata[key] === value))
       .map(listed);
     return json(200, sandboxes);
   };
@@ -92,7 +92,34 @@ export function killSandboxHandler(state: E2bState): Handler {
     const sandbox = state.registry.get(params.sandboxID);
     if (!sandbox) return noSuchSandbox(params.sandboxID);
     if (sandbox.data.timer) clearTimeout(sandbox.data.timer);
+    // Stopped processes would sit on the SIGTERM of the delete until its SIGKILL.
+    if (sandbox.data.paused) signalAll(sandbox, 'SIGCONT');
     await state.registry.delete(sandbox.id);
+    return empty(204);
+  };
+}
+
+/** Every running process group of the sandbox gets the signal. */
+function signalAll(sandbox: E2bSandbox, signal: NodeJS.Signals): void {
+  for (const proc of sandbox.processes.running()) proc.signal(signal);
+}
+
+/**
+ * Pauses a sandbox as E2B snapshots one: the processes stop where they are (SIGSTOP to each
+ * group) and the timeout is off; a connect resumes it. `memory: false` keeps only the files, so
+ * that resume is a fresh boot: the processes end here instead. The 409's words are E2B's API's
+ * (e2b-dev/infra, packages/api/internal/handlers/sandbox_pause.go).
+ */
+export function pauseSandboxHandler(state: E2bState): Handler {
+  return async ({ params, body }) => {
+    const sandbox = state.registry.get(params.sandboxID);
+    if (!sandbox) return noSuchSandbox(params.sandboxID);
+    if (sandbox.data.paused) return apiError(409, `Error pausing sandbox - sandbox '${sandbox.id}' is already paused`);
+    if (sandbox.data.timer) clearTimeout(sandbox.data.timer);
+    sandbox.data.timer = undefined;
+    sandbox.data.paused = true;
+    if ((body as { memory?: boolean } | undefined)?.memory === false) await Promise.all(sandbox.processes.running().map((proc) => proc.terminate()));
+    else signalAll(sandbox, 'SIGSTOP');
     return empty(204);
   };
 }
@@ -100,7 +127,9 @@ export function killSandboxHandler(state: E2bState): Handler {
 export function setTimeoutHandler(state: E2bState): Handler {
   return ({ params, body }) => {
     const sandbox = state.registry.get(params.sandboxID);
-    if (!sandbox) return noSuchSandbox(params.sandboxID);
+    // A paused sandbox is not among the running ones whose life E2B's orchestrator extends
+    // (inferred from sandbox_timeout.go): not found, as one that is gone.
+    if (!sandbox || sandbox.data.paused) return noSuchSandbox(params.sandboxID);
     scheduleEnd(state, sandbox, (body as { timeout: number }).timeout);
     return empty(204);
   };
@@ -111,6 +140,13 @@ export function connectSandboxHandler(state: E2bState): Handler {
     const sandbox = state.registry.get(params.sandboxID);
     if (!sandbox) return noSuchSandbox(params.sandboxID);
     const timeout = (body as { timeout?: number } | undefined)?.timeout;
+    if (sandbox.data.paused) {
+      // Resumed: its processes go on, and it lives `timeout` from now (E2B's default when none).
+      sandbox.data.paused = false;
+      signalAll(sandbox, 'SIGCONT');
+      scheduleEnd(state, sandbox, timeout ?? DEFAULT_TIMEOUT_SECONDS);
+      return json(201, sandboxAnswer(sandbox));
+    }
     // Connect extends a sandbox's life and never shortens it (E2B's KeepAliveFor with
     // allowShorter false): `Sandbox.connect(id)` with the SDK's default must not cut short a
     // sandbox created to live longer. setSandboxTimeout is the call that may shorten it.
