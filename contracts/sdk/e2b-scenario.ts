@@ -227,6 +227,12 @@ export function describeE2bSdk(transport: E2bTransport): void {
       await sandbox.files.write([{ path: 'x/1.txt', data: 'one' }, { path: 'x/2.bin', data: new Uint8Array([0xff, 0, 0x80]).buffer }]);
       expect([...(await sandbox.files.read('x/2.bin', { format: 'bytes' }))]).toEqual([0xff, 0, 0x80]);
       expect(await sandbox.files.read('x/1.txt')).toBe('one');
+      // A symlink a command made, as envd describes one: its own name, its target's type, where it leads.
+      await sandbox.commands.run('ln -s x/1.txt link.txt');
+      expect(await sandbox.files.getInfo('link.txt')).toMatchObject({ name: 'link.txt', type: 'file', path: '/home/user/link.txt', symlinkTarget: '/home/user/x/1.txt', permissions: 'Lrwxrwxrwx' });
+      // Root's relative paths are below its home, /root.
+      expect((await sandbox.files.write('as-root.txt', 'r', { user: 'root' })).path).toBe('/root/as-root.txt');
+      expect(await sandbox.files.read('/root/as-root.txt')).toBe('r');
       // Nothing leads out of the sandbox's folder: `..` above its / stays in it.
       await sandbox.files.write('/home/user/../../../escape.txt', 'kept in');
       expect((await sandbox.commands.run('cat escape.txt')).stdout).toBe('kept in');
