@@ -357,6 +357,14 @@ export function describeE2bSdk(transport: E2bTransport): void {
       expect((await waiting.wait()).stdout).toBe('got after\n');
     });
 
+    it('sudo, as code written for E2B uses it: the command runs, unprivileged, with no password asked', async () => {
+      const sandbox = await create();
+      expect((await sandbox.commands.run('sudo -E -u root echo "via $(command -v sudo)"')).stdout).toBe('via sudo\n');
+      expect((await sandbox.commands.run('sudo -v && sudo -- sh -c "exit 0"')).exitCode).toBe(0);
+      // What needed root fails as the user's, with the command's own exit.
+      await expect(sandbox.commands.run('sudo sh -c "exit 7"')).rejects.toMatchObject({ exitCode: 7 });
+    });
+
     it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {
       await expect(sdk.Sandbox.create({ ...opts, apiKey: 'e2b_wrong' })).rejects.toBeInstanceOf(sdk.AuthenticationError);
     });

@@ -6,6 +6,7 @@ import { empty, json } from '../respond.ts';
 import { apiError, noSuchSandbox } from './dialects.ts';
 import { CLIENT_ID, DEFAULT_TIMEOUT_SECONDS, ENVD_VERSION, scheduleEnd, type E2bSandbox, type E2bState } from './e2b-state.ts';
 import { FileMetadataStore } from './file-metadata.ts';
+import { SUDO_ENV } from './sudo-shim.ts';
 
 interface NewSandbox {
   templateID: string;
@@ -55,7 +56,7 @@ export function createSandboxHandler(state: E2bState, { secureByDefault }: { sec
         id,
         { templateID: request.templateID, metadata: request.metadata ?? {}, startedAt: state.now(), endAt: 0, tags: new Map(), envdAccessToken, fileMetadata: new FileMetadataStore() },
         // E2B's sandboxes start their processes in /home/user; here that is the sandbox's folder (HOME).
-        request.envVars ?? {},
+        { ...SUDO_ENV, ...request.envVars },
       );
     } catch (error) {
       if (error instanceof TooManySandboxesError) return apiError(429, error.message);
