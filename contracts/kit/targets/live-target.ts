@@ -13,7 +13,12 @@ const LIVE_SKIPS: Record<string, Record<string, string>> = {
   blaxel: { 'control plane': 'live: the suite does not create or delete sandboxes on your account' },
   tensorlake: { lifecycle: 'live: the suite does not create or delete sandboxes on your account' },
   agentbox: {},
-  e2b: { lifecycle: 'live: the suite does not create or kill sandboxes on your account (each one costs money)' },
+  // Each of these makes a sandbox of its own (a fresh secure one; one to pause), which costs money.
+  e2b: {
+    lifecycle: 'live: the suite does not create or kill sandboxes on your account (each one costs money)',
+    'secure access': 'live: the suite does not create or kill sandboxes on your account (each one costs money)',
+    pause: 'live: the suite does not create, pause or kill sandboxes on your account (each one costs money)',
+  },
 };
 
 /**
