@@ -5,7 +5,7 @@ import { sweepOrphanedTrees } from './core/process-tree.ts';
 import { createTempRoot, removeTempRoot, sweepStaleRoots } from './core/temp-root.ts';
 import { createAgentBoxProvider } from './providers/agentbox/index.ts';
 import { createBlaxelProvider } from './providers/blaxel/index.ts';
-import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type Provider, type ProviderName, type ProviderOptions } from './providers/provider.ts';
+import { PROVIDER_NAMES, type AgentBoxPool, type Fidelity, type Provider, type ProviderName, type ProviderOptions, type SandboxPorts } from './providers/provider.ts';
 import { createTensorlakeProvider } from './providers/tensorlake/index.ts';
 import { dispatch, streamsRequestBody, type Mount } from './openapi/pipeline.ts';
 import { type EmuRequest, type EmuResponse, type UrlBuilder } from './kernel/exchange.ts';
@@ -131,6 +131,11 @@ export class EmulatorApp {
       throw error;
     }
     return new EmulatorApp(options, providers, root, activity);
+  }
+
+  /** The provider's proxy to its sandboxes' own servers, when it has one (E2B's getHost). */
+  sandboxPorts(provider: ProviderName): SandboxPorts | undefined {
+    return this.providers.find((p) => p.name === provider)?.sandboxPorts;
   }
 
   has(mountId: string): boolean {

@@ -8,6 +8,7 @@
 // process, on its first request; vitest's forks pool gives each file its own process.
 // Every wait is on an event (the SDK's own promises, the emulator's activity feed), never a sleep.
 
+import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmulatorApp } from '../../emulator/app.ts';
 import { createEmulator } from '../../emulator/index.ts';
@@ -66,6 +67,17 @@ export const mswTransport: E2bTransport = {
     return { app: emulator.app, opts: { apiKey: API_KEY }, unhandled, seen, hosts, close: () => emulator.close() };
   },
 };
+
+/** A port nothing listens on now, for a server a test starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 export function describeE2bSdk(transport: E2bTransport): void {
   let sdk: Sdk;
@@ -370,6 +382,29 @@ export function describeE2bSdk(transport: E2bTransport): void {
     });
 
     // Through msw only: over HTTP the SDK is given the emulator's URLs, and sees no other host.
+    // Over HTTP the SDK's getHost is a host on E2B's domain, which only msw can answer for.
+    if (transport === mswTransport) it('getHost(port): a server a command started in the sandbox answers there, and E2B\'s proxy 502s once it or the sandbox is gone', async () => {
+      const sandbox = await create();
+      const port = await freePort();
+      let listening = () => {};
+      const up = new Promise<void>((resolve) => (listening = resolve));
+      const server = await sandbox.commands.run(`node -e "require('http').createServer((q, s) => s.end(q.method + ' ' + q.url)).listen(${port}, '127.0.0.1', () => console.log('listening'))"`, {
+        background: true,
+        onStdout: (data) => void (data.includes('listening') && listening()),
+      });
+      await up;
+      const url = `https://${sandbox.getHost(port)}`;
+      expect(url).toBe(`https://${port}-${sandbox.sandboxId}.e2b.app`);
+      expect(await (await fetch(`${url}/hello?x=1`)).text()).toBe('GET /hello?x=1');
+      expect(await (await fetch(`${url}/posted`, { method: 'POST', body: 'data' })).text()).toBe('POST /posted');
+      await server.kill();
+      const closed = await fetch(url);
+      expect([closed.status, await closed.json()]).toEqual([502, { sandboxId: sandbox.sandboxId, message: 'The sandbox is running but port is not open', port, code: 502 }]);
+      await sandbox.kill();
+      const gone = await fetch(url);
+      expect([gone.status, await gone.json()]).toEqual([502, { sandboxId: sandbox.sandboxId, message: 'The sandbox was not found', code: 502 }]);
+    });
+
     if (transport === mswTransport) it('given only its key, the SDK called E2B’s real hosts and msw answered every call there', async () => {
       // This test's calls only: others fetch a sandbox's own host (downloadUrl), as a browser would.
       running.seen.length = 0;

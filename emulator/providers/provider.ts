@@ -2,6 +2,7 @@ import type { Activity } from '../core/activity.ts';
 import type { StdinLimits } from '../core/managed-process.ts';
 import type { Sandbox } from '../core/sandbox-registry.ts';
 import type { Mount } from '../openapi/pipeline.ts';
+import type { EmuResponse } from '../kernel/exchange.ts';
 
 export type ProviderName = 'blaxel' | 'tensorlake' | 'agentbox' | 'e2b';
 export const PROVIDER_NAMES: readonly ProviderName[] = ['blaxel', 'tensorlake', 'agentbox', 'e2b'];
@@ -49,11 +50,25 @@ export interface ProviderOptions {
 }
 
 /** A provider: the mounts it serves (each one document surface) and its lifecycle. */
+/**
+ * A sandbox's own servers, reached through the provider's proxy on a host that names the sandbox
+ * and the port. A process here listens on the host itself, so a transport forwards to
+ * 127.0.0.1:<port>; the provider says when its proxy would refuse, in its own words.
+ */
+export interface SandboxPorts {
+  /** The proxy's answer when the sandbox does not run (gone, paused); undefined when it does. */
+  refusal(sandboxId: string): EmuResponse | undefined;
+  /** The proxy's answer when the sandbox runs but nothing listens on the port. */
+  closed(sandboxId: string, port: number): EmuResponse;
+}
+
 export interface Provider {
   name: ProviderName;
   mounts: Mount[];
   /** The sandboxes it holds now, for watchers that are no provider (the web view). */
   sandboxes(): Sandbox<unknown>[];
+  /** How the provider's proxy answers for a port of a sandbox's own server (E2B's `getHost`). */
+  sandboxPorts?: SandboxPorts;
   /** Ends every process and forgets every sandbox, keeping the provider usable. */
   reset(): Promise<void>;
   /** Ends every process. */

@@ -8,6 +8,7 @@ import type { E2bSandboxData, E2bState } from './e2b-state.ts';
 import { downloadHandler, listDirHandler, makeDirHandler, moveHandler, removeHandler, statHandler, uploadHandler } from './envd-files.ts';
 import { createWatcherHandler, getWatcherEventsHandler, removeWatcherHandler, watchDirHandler } from './envd-watch.ts';
 import { closeStdinHandler, connectHandler, healthHandler, listHandler, sendInputHandler, sendSignalHandler, startHandler } from './envd-handlers.ts';
+import { e2bSandboxPorts } from './sandbox-ports.ts';
 import { connectSandboxHandler, createSandboxHandler, getSandboxHandler, killSandboxHandler, listSandboxesHandler, pauseSandboxHandler, setTimeoutHandler } from './lifecycle-handlers.ts';
 
 /** Bytes of output kept per stream and process: envd streams output as it comes and keeps none; this bounds a Connect's view. */
@@ -78,6 +79,7 @@ export async function createE2bProvider(options: ProviderOptions): Promise<Provi
     name: 'e2b',
     mounts: [api, envd],
     sandboxes: () => registry.list(),
+    sandboxPorts: e2bSandboxPorts(state),
     async reset() {
       endTimers();
       await Promise.all(registry.list().map((s) => registry.delete(s.id)));

@@ -1,8 +1,8 @@
-import { http, HttpResponse, type RequestHandler } from 'msw';
+import { bypass, http, HttpResponse, type RequestHandler } from 'msw';
 import type { EmulatorApp } from '../../app.ts';
 import { framesIn, headOf, StreamCut } from '../../kernel/frames.ts';
 import { type EmuResponse } from '../../kernel/exchange.ts';
-import { matchMswUrl, mswUrlFor, type MswLayout } from './msw-hosts.ts';
+import { matchMswUrl, mswUrlFor, type MswLayout, type SandboxPortMatch } from './msw-hosts.ts';
 import { isLargeAnswer, jsonChunks } from '../json-chunks.ts';
 
 /**
@@ -17,6 +17,7 @@ export function createMswHandlers(app: EmulatorApp, layout: MswLayout): RequestH
       async ({ request }) => {
         const url = new URL(request.url);
         const match = matchMswUrl(url, layout);
+        if (match && 'sandboxPort' in match && app.sandboxPorts(match.sandboxPort.provider)) return forwardToPort(app, match, request);
         if (!match?.mountId || !app.has(match.mountId)) {
           const reason = match && 'reason' in match ? match.reason : `${url.origin}${url.pathname} belongs to a provider this emulator does not serve`;
           return HttpResponse.json(
@@ -44,6 +45,29 @@ export function createMswHandlers(app: EmulatorApp, layout: MswLayout): RequestH
       },
     ),
   ];
+}
+
+/**
+ * A request to a sandbox's own server, through the provider's proxy: processes here listen on
+ * the host, so it goes to 127.0.0.1:<port>, past msw (`bypass`), and its answer comes back as it
+ * is, streamed. The proxy's 502s stand where E2B's would: the sandbox does not run, or nothing
+ * listens on the port.
+ */
+async function forwardToPort(app: EmulatorApp, match: SandboxPortMatch, request: Request): Promise<Response> {
+  const { provider, sandbox, port } = match.sandboxPort;
+  const ports = app.sandboxPorts(provider)!;
+  const refusal = ports.refusal(sandbox);
+  if (refusal) return toFetchResponse(refusal, new AbortController());
+  const url = new URL(request.url);
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+  const target = new Request(`http://127.0.0.1:${port}${url.pathname}${url.search}`, { method: request.method, headers: request.headers, body, signal: request.signal });
+  try {
+    return await fetch(bypass(target));
+  } catch (error) {
+    // Refused, or reset before an answer: the proxy found no server there.
+    if (request.signal?.aborted) throw error;
+    return toFetchResponse(ports.closed(sandbox, port), new AbortController());
+  }
 }
 
 function toFetchResponse(response: EmuResponse, controller: AbortController): Response {

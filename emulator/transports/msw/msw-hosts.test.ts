@@ -12,8 +12,13 @@ describe("E2B's real hosts", () => {
     expect(match('https://49983-abc123.e2b-staging.dev/health')).toEqual({ mountId: 'e2b-envd', vars: { sandbox: 'abc123' }, rest: '/health' });
   });
 
-  it('another port of a sandbox is the user’s own server: refused with the reason, never sent to E2B', () => {
-    expect(match('https://3000-abc123.e2b.app/')).toEqual({ mountId: undefined, reason: 'https://3000-abc123.e2b.app/ is a provider host the emulator does not serve' });
+  it('another port of a sandbox is a server of its own (getHost), never a mount and never sent to E2B', () => {
+    expect(match('https://3000-abc123.e2b.app/')).toEqual({
+      mountId: undefined,
+      reason: 'https://3000-abc123.e2b.app is port 3000 of sandbox abc123, a server of its own',
+      sandboxPort: { provider: 'e2b', sandbox: 'abc123', port: 3000 },
+    });
+    expect(match('https://70000-abc123.e2b.app/')).toEqual({ mountId: undefined, reason: 'https://70000-abc123.e2b.app/ is a provider host the emulator does not serve' });
     expect(match('https://example.com/')).toBeUndefined();
   });
 

@@ -28,12 +28,21 @@ const BLAXEL_SANDBOX_HOST = /^sbx-(.+)-([^-.]+)\.([^.]+)\.bl\.run$/;
 const TENSORLAKE_SANDBOX_HOST = /^([^.]+)\.sandbox\.tensorlake\.ai$/;
 // E2B's domains (the SDK's own list): `api.<domain>` is the lifecycle API; envd is on the shared
 // `sandbox.<domain>` (the header names the sandbox) or on `49983-<sandbox>.<domain>`, the port
-// envd listens on inside every sandbox. Other ports are the user's own servers, not emulated.
+// envd listens on inside every sandbox. Another port is a server of the user's in the sandbox
+// (`sandbox.getHost(port)`), reached through E2B's proxy: see SandboxPortMatch.
+const E2B_PORT_HOST = /^(\d{1,5})-([a-z0-9]+)\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
 const E2B_API_HOST = /^api\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
 const E2B_SHARED_ENVD_HOST = /^sandbox\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
 const E2B_ENVD_HOST = /^49983-([a-z0-9]+)\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
 
-export type MswMatch = RouteMatch | { mountId: undefined; reason: string } | undefined;
+/** A port of a sandbox's own server, on the provider's proxy host for it; no mount serves it. */
+export interface SandboxPortMatch {
+  mountId: undefined;
+  reason: string;
+  sandboxPort: { provider: 'e2b'; sandbox: string; port: number };
+}
+
+export type MswMatch = RouteMatch | { mountId: undefined; reason: string } | SandboxPortMatch | undefined;
 
 /**
  * The mount a URL on a provider host reaches; a reason when it is a provider host the emulator
@@ -71,6 +80,10 @@ export function matchMswUrl(url: URL, layout: MswLayout): MswMatch {
   if (E2B_SHARED_ENVD_HOST.test(host)) return under('e2b-envd', {});
   const envdHost = E2B_ENVD_HOST.exec(host);
   if (envdHost) return under('e2b-envd', { sandbox: envdHost[1] });
+  const portHost = E2B_PORT_HOST.exec(host);
+  if (portHost && Number(portHost[1]) >= 1 && Number(portHost[1]) <= 65535) {
+    return { mountId: undefined, reason: `${url.origin} is port ${portHost[1]} of sandbox ${portHost[2]}, a server of its own`, sandboxPort: { provider: 'e2b', sandbox: portHost[2], port: Number(portHost[1]) } };
+  }
   if (PROVIDER_HOSTS.some((h) => h.test(host))) {
     return { mountId: undefined, reason: `${url.origin}${path} is a provider host the emulator does not serve` };
   }
