@@ -445,7 +445,7 @@ const near = (date: unknown, seconds: number) => Math.abs(secondsUntil(date) - s
 
 const lifecycle: Scenario = {
   name: 'lifecycle',
-  operations: ['createSandbox', 'createSandboxV1', 'listSandboxes', 'getSandbox', 'setSandboxTimeout', 'connectSandbox', 'connectSandboxV1', 'killSandbox', 'health', 'processStart', 'processConnect', 'processList', 'filesystemWatchDir'],
+  operations: ['createSandbox', 'createSandboxV1', 'listSandboxes', 'getSandbox', 'getSandboxMetrics', 'setSandboxTimeout', 'connectSandbox', 'connectSandboxV1', 'killSandbox', 'health', 'processStart', 'processConnect', 'processList', 'filesystemWatchDir'],
   async run(client, context) {
     const marker = context.unique('life');
     const sandbox = await createSandbox(client, context, { timeout: 120, metadata: { contract: marker } });
@@ -478,6 +478,22 @@ const lifecycle: Scenario = {
       details.status === 200 && details.json?.sandboxID === sandbox.id && details.json.state === 'running' && details.json.metadata?.contract === marker && near(details.json.endAt, 120),
       `get answered ${details.status} ${show(details.json)}`,
     );
+
+    // Metrics: samples of the sandbox's use; E2B takes one every few seconds, so poll until one is there.
+    await waitUntil('a metrics sample', async () => {
+      const res = await client.call('getSandboxMetrics', { params, untracked: true });
+      return res.status === 200 && Array.isArray(res.json) && res.json.length > 0;
+    }, 30_000, 500).catch(() => undefined);
+    const metrics = await client.call('getSandboxMetrics', { params });
+    const sample = Array.isArray(metrics.json) ? metrics.json.at(-1) : undefined;
+    client.expect(
+      'getSandboxMetrics',
+      sample !== undefined && sample.cpuCount > 0 && sample.cpuUsedPct >= 0 && sample.cpuUsedPct <= 100 && sample.memTotal > 0 && sample.diskTotal >= sample.diskUsed && Math.abs(sample.timestampUnix - Date.now() / 1000) < 120,
+      `the sandbox's metrics answered ${metrics.status} ${show(metrics.json)}`,
+    );
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    const none = await client.call('getSandboxMetrics', { params, query: { start: String(future), end: String(future + 60) } });
+    client.expect('getSandboxMetrics', none.status === 200 && show(none.json) === '[]', `metrics for an hour from now answered ${none.status} ${none.text.slice(0, 120)}`);
 
     // The timeout is set from now, shorter or longer.
     for (const seconds of [600, 60]) {
@@ -562,12 +578,13 @@ async function expectNoSandbox(client: SpecClient, sandbox: E2bSandbox, what: st
 
 const unknownSandboxes: Scenario = {
   name: 'unknown sandboxes',
-  operations: ['getSandbox', 'killSandbox', 'setSandboxTimeout', 'connectSandbox', 'connectSandboxV1', 'listSandboxes', 'health', 'processStart', 'processConnect', 'processList', 'filesystemWatchDir'],
+  operations: ['getSandbox', 'getSandboxMetrics', 'killSandbox', 'setSandboxTimeout', 'connectSandbox', 'connectSandboxV1', 'listSandboxes', 'health', 'processStart', 'processConnect', 'processList', 'filesystemWatchDir'],
   async run(client, context) {
     // E2B's ids are lower-case letters and digits; this one was never handed out.
     const sandboxID = context.unique('nosuch').replace(/[^a-z0-9]/g, '');
     const calls: Array<[string, CallOptions]> = [
       ['getSandbox', {}],
+      ['getSandboxMetrics', {}],
       ['killSandbox', {}],
       ['setSandboxTimeout', { json: { timeout: 30 } }],
       ['connectSandbox', { json: { timeout: 30 } }],

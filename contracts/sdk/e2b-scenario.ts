@@ -9,6 +9,7 @@
 // Every wait is on an event (the SDK's own promises, the emulator's activity feed), never a sleep.
 
 import { createServer } from 'node:net';
+import { availableParallelism, totalmem } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmulatorApp } from '../../emulator/app.ts';
 import { createEmulator } from '../../emulator/index.ts';
@@ -375,6 +376,28 @@ export function describeE2bSdk(transport: E2bTransport): void {
       expect((await sandbox.commands.run('sudo -v && sudo -- sh -c "exit 0"')).exitCode).toBe(0);
       // What needed root fails as the user's, with the command's own exit.
       await expect(sandbox.commands.run('sudo sh -c "exit 7"')).rejects.toMatchObject({ exitCode: 7 });
+    });
+
+    it('getMetrics: what the sandbox\'s processes and files use, measured on the host', async () => {
+      const sandbox = await create();
+      await sandbox.files.write('/home/user/big.bin', new Uint8Array(2 * 1024 * 1024).fill(1).buffer);
+      let ready = () => {};
+      const up = new Promise<void>((resolve) => (ready = resolve));
+      // 64 MiB written to, so resident; the process then idles until the sandbox ends.
+      await sandbox.commands.run(`node -e "const b = Buffer.alloc(64 * 1024 * 1024, 1); console.log('ready'); setInterval(() => b[0]++, 1000)"`, {
+        background: true,
+        onStdout: (data) => void (data.includes('ready') && ready()),
+      });
+      await up;
+      const metric = (await sandbox.getMetrics()).at(-1)!;
+      expect(metric.memUsed).toBeGreaterThan(64 * 1024 * 1024);
+      expect(metric.memTotal).toBe(totalmem());
+      expect(metric.diskUsed).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+      expect(metric.diskTotal).toBeGreaterThan(metric.diskUsed);
+      expect(metric.cpuCount).toBe(availableParallelism());
+      expect(metric.cpuUsedPct).toBeGreaterThanOrEqual(0);
+      expect(metric.cpuUsedPct).toBeLessThanOrEqual(100);
+      expect(await sandbox.getMetrics({ start: new Date(0), end: new Date(1000) })).toEqual([]);
     });
 
     it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {

@@ -8,6 +8,7 @@ import type { E2bSandboxData, E2bState } from './e2b-state.ts';
 import { downloadHandler, listDirHandler, makeDirHandler, moveHandler, removeHandler, statHandler, uploadHandler } from './envd-files.ts';
 import { createWatcherHandler, getWatcherEventsHandler, removeWatcherHandler, watchDirHandler } from './envd-watch.ts';
 import { closeStdinHandler, connectHandler, healthHandler, listHandler, sendInputHandler, sendSignalHandler, startHandler } from './envd-handlers.ts';
+import { sandboxMetricsHandler } from './sandbox-metrics.ts';
 import { e2bSandboxPorts } from './sandbox-ports.ts';
 import { connectSandboxHandler, createSandboxHandler, getSandboxHandler, killSandboxHandler, listSandboxesHandler, pauseSandboxHandler, setTimeoutHandler } from './lifecycle-handlers.ts';
 
@@ -39,6 +40,7 @@ export async function createE2bProvider(options: ProviderOptions): Promise<Provi
     killSandbox: killSandboxHandler(state),
     setSandboxTimeout: setTimeoutHandler(state),
     pauseSandbox: pauseSandboxHandler(state),
+    getSandboxMetrics: sandboxMetricsHandler(state),
     connectSandbox: connect,
     connectSandboxV1: connect,
   };
