@@ -27,6 +27,7 @@ const DEFAULT_TESTS = [
   'sandbox/timeout.test.ts',
   'sandbox/create.test.ts',
   'sandbox/metrics.test.ts',
+  'sandbox/pty',
 ];
 /** The SDK internals the tests import by path, and what stands for each here. */
 const SHIMS = ['index.ts', 'errors.ts', 'sandbox/filesystem/index.ts', 'sandbox/commands/index.ts'];

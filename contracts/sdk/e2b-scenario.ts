@@ -400,6 +400,34 @@ export function describeE2bSdk(transport: E2bTransport): void {
       expect(await sandbox.getMetrics({ start: new Date(0), end: new Date(1000) })).toEqual([]);
     });
 
+    it('pty: a shell on a terminal of the asked size, fed input and resized, its output the terminal\'s; kill ends it', async () => {
+      const sandbox = await create();
+      let output = '';
+      const decoder = new TextDecoder();
+      let seen = () => {};
+      const until = (text: string) =>
+        new Promise<void>((resolve) => {
+          seen = () => void (output.includes(text) && resolve());
+          seen();
+        });
+      const terminal = await sandbox.pty.create({ cols: 80, rows: 24, envs: { ABC: '123' }, onData: (data) => void ((output += decoder.decode(data)), seen()) });
+      const send = (text: string) => sandbox.pty.sendInput(terminal.pid, new TextEncoder().encode(text));
+      await send('echo "[$ABC $(tty | cut -c1-9) $(stty size)]"\n');
+      await until('[123 /dev/pts/ 24 80]');
+      await sandbox.pty.resize(terminal.pid, { cols: 100, rows: 30 });
+      await send('echo "[$(tput cols)x$(tput lines)]"\n');
+      await until('[100x30]');
+      // A terminal takes input as pty bytes only: stdin is envd's error.
+      await expect(sandbox.commands.sendStdin(terminal.pid, 'x')).rejects.toThrow(/tty assigned to process/);
+      expect(await sandbox.pty.kill(terminal.pid)).toBe(true);
+      await expect(terminal.wait()).rejects.toMatchObject({ exitCode: -1 });
+      expect(await sandbox.pty.kill(terminal.pid)).toBe(false);
+      // A shell that exits by itself ends with its own status.
+      const second = await sandbox.pty.create({ cols: 80, rows: 24, onData: () => {} });
+      await sandbox.pty.sendInput(second.pid, new TextEncoder().encode('exit 3\n'));
+      await expect(second.wait()).rejects.toMatchObject({ exitCode: 3 });
+    });
+
     it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {
       await expect(sdk.Sandbox.create({ ...opts, apiKey: 'e2b_wrong' })).rejects.toBeInstanceOf(sdk.AuthenticationError);
     });

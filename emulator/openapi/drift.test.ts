@@ -462,7 +462,7 @@ describe('loadUpstream and runDrift', () => {
     expect(report.describedElsewhere).toContainEqual({ operation: 'POST /process.Process/Start', document: 'spec/envd/process/process.proto' });
     expect(report.describedElsewhere).toContainEqual({ operation: 'POST /filesystem.Filesystem/WatchDir', document: 'spec/envd/filesystem/filesystem.proto' });
     expect(report.differences.filter((d) => d.kind === 'missing-upstream').map((d) => d.operation)).toEqual(['POST /files']);
-    expect(text).toContain('Operations of ours another document describes, not compared (15):');
+    expect(text).toContain('Operations of ours another document describes, not compared (16):');
     expect(text).toMatch(/^Note: the upstream document does not validate, and is compared as it is: .*AccessTokenAuth/);
   });
 

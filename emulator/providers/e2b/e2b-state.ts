@@ -26,6 +26,8 @@ export interface E2bState {
   registry: SandboxRegistry<E2bSandboxData>;
   capBytes: number;
   now: () => number;
+  /** Where the PTYs' sizes are kept (envd-pty.ts), in the emulator's own folder. */
+  ptyDir: string;
 }
 
 /**

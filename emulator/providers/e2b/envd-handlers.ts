@@ -9,6 +9,7 @@ import { empty, json, stream } from '../respond.ts';
 import { endOfStream, envelope, failedStream, readEnvelope } from './connect-envelope.ts';
 import { connectError } from './dialects.ts';
 import type { E2bSandbox, E2bState } from './e2b-state.ts';
+import { isPty, markPty, ptyCommand, resizePty, type PtySize } from './envd-pty.ts';
 import { inSandbox, keepaliveMs } from './envd-sandbox.ts';
 
 interface ProcessConfig {
@@ -69,7 +70,8 @@ async function* events(sandbox: E2bSandbox, proc: ManagedProcess, ctx: HandlerCo
       yield envelope({ event: { keepalive: {} } });
       continue;
     }
-    yield envelope({ event: { data: { [chunk.stream]: chunk.data.toString('base64') } } });
+    // A terminal has one output, which envd sends as `pty`.
+    yield envelope({ event: { data: { [isPty(proc) ? 'pty' : chunk.stream]: chunk.data.toString('base64') } } });
   }
   // A client that goes away leaves the process running, as envd does (the SDK's disconnect()).
   if (ctx.signal.aborted) return;
@@ -91,19 +93,22 @@ export function startHandler(state: E2bState): Handler {
   return inSandbox(state, async (ctx, sandbox) => {
     const message = readEnvelope(ctx.rawBody);
     if (!message.ok) return connectError(400, 'invalid_argument', message.message);
-    const request = message.value as { process?: ProcessConfig; tag?: string; stdin?: boolean };
+    const request = message.value as { process?: ProcessConfig; tag?: string; stdin?: boolean; pty?: { size?: PtySize } };
     const config = request?.process;
     if (!config || typeof config.cmd !== 'string') return failedStream({ code: 'invalid_argument', message: 'process.cmd is required' });
+    const argv: [string, ...string[]] = [config.cmd, ...(config.args ?? [])];
+    const terminal = request.pty ? ptyCommand(state.ptyDir, argv, request.pty.size ?? {}) : undefined;
     let proc: ManagedProcess;
     try {
       proc = await sandbox.processes.start({
-        argv: [config.cmd, ...(config.args ?? [])],
+        argv: terminal?.argv ?? argv,
         command: config.cmd,
         args: config.args ?? [],
         cwd: workingFolder(sandbox, config.cwd),
         env: { ...sandbox.env, ...(config.envs ?? {}) },
         // envd keeps stdin open unless told not to (an older SDK sends no `stdin`; this one always does).
-        stdin: request.stdin === false ? 'closed' : 'pipe',
+        // A terminal always takes input.
+        stdin: request.stdin === false && !terminal ? 'closed' : 'pipe',
         capBytes: state.capBytes,
       });
     } catch (error) {
@@ -111,6 +116,7 @@ export function startHandler(state: E2bState): Handler {
       if (error instanceof TooManyProcessesError) return failedStream({ code: 'resource_exhausted', message: error.message });
       throw error;
     }
+    if (terminal) markPty(proc, terminal.sizeFile);
     started.set(proc, { config, tag: request.tag });
     if (request.tag !== undefined) sandbox.data.tags.set(request.tag, proc.pid);
     return stream(200, 'application/connect+json', events(sandbox, proc, ctx, 0));
@@ -146,11 +152,16 @@ export function sendInputHandler(state: E2bState): Handler {
     if (!proc) return notFound(body.process);
     // envd wraps every failed write as `internal` (services/process/input.go), a closed or
     // absent stdin included: Connect's 500.
-    if (!proc.stdinWritable) return connectError(500, 'internal', 'error writing to stdin: stdin not enabled or closed');
+    // Input goes where the process reads: its terminal, or its stdin (envd's handler.go words).
+    const toPty = body.input.pty !== undefined;
+    const where = toPty ? 'tty' : 'stdin';
+    if (toPty && !isPty(proc)) return connectError(500, 'internal', 'error writing to tty: tty not assigned to process — input should be written to the stdin, not the tty');
+    if (!toPty && isPty(proc)) return connectError(500, 'internal', 'error writing to stdin: tty assigned to process — input should be written to the pty, not the stdin');
+    if (!proc.stdinWritable) return connectError(500, 'internal', `error writing to ${where}: stdin not enabled or closed`);
     try {
-      await proc.writeStdin(Buffer.from(body.input.stdin ?? body.input.pty ?? '', 'base64'));
+      await proc.writeStdin(Buffer.from((toPty ? body.input.pty : body.input.stdin) ?? '', 'base64'));
     } catch (error) {
-      return connectError(500, 'internal', `error writing to stdin: ${(error as Error).message}`);
+      return connectError(500, 'internal', `error writing to ${where}: ${(error as Error).message}`);
     }
     return json(200, {});
   });
@@ -176,6 +187,17 @@ export function sendSignalHandler(state: E2bState): Handler {
       proc.requested = 'signal';
       proc.signal('SIGTERM');
     } else return connectError(501, 'unimplemented', `invalid signal: ${body.signal}`);
+    return json(200, {});
+  });
+}
+
+/** Update: a terminal's new size (the SDK's pty.resize). */
+export function updateHandler(state: E2bState): Handler {
+  return inSandbox(state, async (ctx, sandbox) => {
+    const body = ctx.body as { process: Selector; pty?: { size?: PtySize } };
+    const proc = find(sandbox, body.process);
+    if (!proc) return notFound(body.process);
+    if (body.pty && !(await resizePty(proc, body.pty.size ?? {}))) return connectError(500, 'internal', 'error resizing tty: tty not assigned to process');
     return json(200, {});
   });
 }

@@ -85,6 +85,32 @@ describe("envd's process service", () => {
     expect(emulator.app.violations).toEqual([]);
   });
 
+  it("refuses terminal input and a resize for a process with no terminal, and stdin for one with a terminal, in envd's words", async () => {
+    const plain = await start({ process: { cmd: 'cat', args: [] } });
+    const plainPid = (await plain.next()).event.start.pid as number;
+    const terminal = await start({ process: { cmd: 'cat', args: [] }, pty: { size: { cols: 80, rows: 24 } } });
+    const ptyPid = (await terminal.next()).event.start.pid as number;
+    const bytes = Buffer.from('x\n').toString('base64');
+    expect(await unary('SendInput', { process: { pid: plainPid }, input: { pty: bytes } })).toEqual([
+      500,
+      { code: 'internal', message: 'error writing to tty: tty not assigned to process — input should be written to the stdin, not the tty' },
+    ]);
+    expect(await unary('Update', { process: { pid: plainPid }, pty: { size: { cols: 10, rows: 10 } } })).toEqual([500, { code: 'internal', message: 'error resizing tty: tty not assigned to process' }]);
+    expect(await unary('SendInput', { process: { pid: ptyPid }, input: { stdin: bytes } })).toEqual([
+      500,
+      { code: 'internal', message: 'error writing to stdin: tty assigned to process — input should be written to the pty, not the stdin' },
+    ]);
+    // The terminal's input comes back as its output, echoed and then written by cat: `pty` bytes, no stdout.
+    expect(await unary('SendInput', { process: { pid: ptyPid }, input: { pty: bytes } })).toEqual([200, {}]);
+    const data = (await terminal.next()).event.data;
+    expect(Object.keys(data)).toEqual(['pty']);
+    expect(await unary('Update', { process: { pid: 4_000_000_000 }, pty: { size: { cols: 10, rows: 10 } } })).toEqual([404, { code: 'not_found', message: 'process with pid 4000000000 not found' }]);
+    for (const pid of [plainPid, ptyPid]) await unary('SendSignal', { process: { pid }, signal: 'SIGNAL_SIGKILL' });
+    await plain.cancel();
+    await terminal.cancel();
+    expect(emulator.app.violations).toEqual([]);
+  });
+
   it('keeps stdin open for a Start that does not mention it, as envd does for older SDKs', async () => {
     const events = await start({ process: { cmd: 'cat', args: [] } });
     const pid = (await events.next()).event.start.pid as number;

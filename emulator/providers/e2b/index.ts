@@ -7,7 +7,7 @@ import { apiDialect, envdDialect } from './dialects.ts';
 import type { E2bSandboxData, E2bState } from './e2b-state.ts';
 import { downloadHandler, listDirHandler, makeDirHandler, moveHandler, removeHandler, statHandler, uploadHandler } from './envd-files.ts';
 import { createWatcherHandler, getWatcherEventsHandler, removeWatcherHandler, watchDirHandler } from './envd-watch.ts';
-import { closeStdinHandler, connectHandler, healthHandler, listHandler, sendInputHandler, sendSignalHandler, startHandler } from './envd-handlers.ts';
+import { closeStdinHandler, connectHandler, healthHandler, listHandler, sendInputHandler, sendSignalHandler, startHandler, updateHandler } from './envd-handlers.ts';
 import { sandboxMetricsHandler } from './sandbox-metrics.ts';
 import { e2bSandboxPorts } from './sandbox-ports.ts';
 import { connectSandboxHandler, createSandboxHandler, getSandboxHandler, killSandboxHandler, listSandboxesHandler, pauseSandboxHandler, setTimeoutHandler } from './lifecycle-handlers.ts';
@@ -30,7 +30,7 @@ export async function createE2bProvider(options: ProviderOptions): Promise<Provi
     now,
     activity: options.activity && { feed: options.activity, provider: 'e2b' },
   });
-  const state: E2bState = { registry, capBytes: options.outputCapBytes ?? E2B_OUTPUT_CAP_BYTES, now };
+  const state: E2bState = { registry, capBytes: options.outputCapBytes ?? E2B_OUTPUT_CAP_BYTES, now, ptyDir: join(options.root, 'e2b-pty') };
   const connect = connectSandboxHandler(state);
   const apiHandlers: Record<string, Handler> = {
     createSandbox: createSandboxHandler(state, { secureByDefault: true }),
@@ -52,6 +52,7 @@ export async function createE2bProvider(options: ProviderOptions): Promise<Provi
     processSendInput: sendInputHandler(state),
     processCloseStdin: closeStdinHandler(state),
     processSendSignal: sendSignalHandler(state),
+    processUpdate: updateHandler(state),
     filesystemStat: statHandler(state),
     filesystemMakeDir: makeDirHandler(state),
     filesystemListDir: listDirHandler(state),
