@@ -29,7 +29,11 @@ if ! engine_answers; then
   engine_answers || { log "dockerd did not answer; see /tmp/sandbox-emulator-dockerd.log"; exit 1; }
 fi
 
-if ! docker image inspect node:20-slim >/dev/null 2>&1; then
+# The stand-in's version: raised when what it must hold changes (2: util-linux's `script` and
+# busybox's `stty`, for E2B's PTYs), so an older one left by an earlier run is built again.
+BASE_VERSION=2
+have=$(docker image inspect -f '{{index .Config.Labels "org.sandbox-emulator.base"}}' node:20-slim 2>/dev/null || true)
+if [ "$have" != "$BASE_VERSION" ]; then
   log "building node:20-slim locally from $(command -v node) (no registry pull)"
   rootfs=$(mktemp -d)
   trap 'rm -rf "$rootfs"' EXIT
@@ -37,17 +41,21 @@ if ! docker image inspect node:20-slim >/dev/null 2>&1; then
   mkdir -p "$rootfs/usr/local/bin" "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
   cp "$node_bin" "$rootfs/usr/local/bin/node"
   # The dynamic loader and every library node links against, at the same paths.
-  for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
+  # util-linux's script opens the terminal an E2B PTY runs on (the real node:20-slim has it).
+  mkdir -p "$rootfs/usr/bin"
+  script_bin=$(command -v script || true)
+  [ -n "$script_bin" ] && cp "$script_bin" "$rootfs/usr/bin/script"
+  for lib in $( { ldd "$node_bin"; [ -z "$script_bin" ] || ldd "$script_bin"; } | grep -o '/[^ ]*' | sort -u); do
     mkdir -p "$rootfs$(dirname "$lib")"
     cp -L "$lib" "$rootfs$lib"
   done
   cp "$(command -v busybox)" "$rootfs/bin/busybox"
-  for applet in sh cat echo sleep printf true false env ls mkdir rm kill ps sed head tail seq yes dd grep tr wc; do
+  for applet in sh cat echo sleep printf true false env ls mkdir rm kill ps sed head tail seq yes dd grep tr wc stty; do
     ln -s busybox "$rootfs/bin/$applet"
   done
   chmod 1777 "$rootfs/tmp"
   echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-  tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - node:20-slim >/dev/null
+  tar -C "$rootfs" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c "LABEL org.sandbox-emulator.base=$BASE_VERSION" - node:20-slim >/dev/null
 fi
 log "engine ready"
 # The pid file names the dockerd this script started (none when one was already running).

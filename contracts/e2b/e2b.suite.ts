@@ -208,6 +208,37 @@ const stdin: Scenario = {
   },
 };
 
+const pty: Scenario = {
+  name: 'pty',
+  operations: ['processStart', 'processUpdate', 'processSendInput'],
+  async run(client, context) {
+    const sandbox = await openSandbox(client, context, 'pty');
+    // The terminal's size as the command sees it, before and after a resize it waits for.
+    const script = 'stty size; read line; stty size';
+    const term = await openEvents(client, sandbox, context, 'processStart', { process: { cmd: 'sh', args: ['-c', script] }, pty: { size: { cols: 80, rows: 24 } } });
+    const pid = await term.started('a command on a terminal');
+    context.cleanup(() => client.call('processSendSignal', sandbox.envd({ json: { process: { pid }, signal: 'SIGNAL_SIGKILL' }, untracked: true })));
+    await term.output('24 80', 'the size the terminal was started with', 'pty');
+    const resized = await client.call('processUpdate', sandbox.envd({ json: { process: { pid }, pty: { size: { cols: 100, rows: 30 } } } }));
+    client.expect('processUpdate', resized.status === 200 && show(resized.json) === '{}', `Update with a new size answered ${resized.status} ${resized.text.slice(0, 120)}`);
+    const input = await client.call('processSendInput', sandbox.envd({ json: { process: { pid }, input: { pty: base64('go\n') } } }));
+    client.expect('processSendInput', input.status === 200, `input to the terminal answered ${input.status} ${input.text.slice(0, 120)}`);
+    await term.output('30 100', 'the size after the resize', 'pty');
+    await term.rest('a command on a terminal');
+    const ended = exitProblem(term.end, 0);
+    client.expect('processStart', !ended && term.stdout().length === 0 && term.stderr().length === 0, `a terminal's output comes as pty only, and its end as the command's: ${ended ?? `stdout ${text(term.stdout())}`}`);
+
+    // A process with no terminal cannot be resized.
+    const plain = await openEvents(client, sandbox, context, 'processStart', { process: { cmd: 'sleep', args: ['300'] }, stdin: false });
+    const plainPid = await plain.started('sleep without a terminal');
+    context.cleanup(() => client.call('processSendSignal', sandbox.envd({ json: { process: { pid: plainPid }, signal: 'SIGNAL_SIGKILL' }, untracked: true })));
+    const refused = await client.call('processUpdate', sandbox.envd({ json: { process: { pid: plainPid }, pty: { size: { cols: 10, rows: 10 } } } }));
+    client.expect('processUpdate', refused.status === 500 && connectError(refused, 'internal') && /tty not assigned/.test(refused.json.message), `resizing a process with no terminal answered ${refused.status} ${refused.text.slice(0, 160)}`);
+    const unknown = await client.call('processUpdate', sandbox.envd({ json: { process: { pid: UNKNOWN_PID }, pty: { size: { cols: 10, rows: 10 } } } }));
+    client.expect('processUpdate', unknown.status === 404 && connectError(unknown, 'not_found'), `resizing an unknown pid answered ${unknown.status} ${unknown.text.slice(0, 120)}`);
+  },
+};
+
 const unknownPids: Scenario = {
   name: 'unknown pids',
   operations: ['processSendInput', 'processCloseStdin', 'processSendSignal', 'processConnect'],
@@ -728,6 +759,6 @@ export const e2bSuite: ContractSuite = {
       { mountId: 'e2b-envd', spec: await loadSpec(join(specsDir, 'e2b-envd.yaml')) },
     ];
   },
-  scenarios: [commands, background, stdin, unknownPids, files, watch, lifecycle, secureAccess, pause, unknownSandboxes, auth],
+  scenarios: [commands, background, stdin, pty, unknownPids, files, watch, lifecycle, secureAccess, pause, unknownSandboxes, auth],
   emulator: { auth: { token: CONTRACT_KEY, headers: { [KEY_HEADER]: CONTRACT_KEY } } },
 };

@@ -48,7 +48,7 @@ export class ProcessEvents {
   pid: number | undefined;
   end: EndEvent | undefined;
   endOfStream: EndOfStream | undefined;
-  private readonly out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  private readonly out = { stdout: [] as Buffer[], stderr: [] as Buffer[], pty: [] as Buffer[] };
   private events = 0;
 
   constructor(
@@ -65,6 +65,11 @@ export class ProcessEvents {
     return Buffer.concat(this.out.stderr);
   }
 
+  /** A terminal's output: a process started with `pty` writes nothing else. */
+  pty(): Buffer {
+    return Buffer.concat(this.out.pty);
+  }
+
   /** Reads until the start event (which must come first). */
   async started(what: string): Promise<number> {
     await this.client.readUntil(this.operationId, this.reader, (frame) => this.take(frame) && this.pid !== undefined, `${what}: the start event`);
@@ -72,7 +77,7 @@ export class ProcessEvents {
   }
 
   /** Reads until `which` has written `text` (anywhere in its output so far). */
-  async output(text: string | Buffer, what: string, which: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
+  async output(text: string | Buffer, what: string, which: 'stdout' | 'stderr' | 'pty' = 'stdout'): Promise<void> {
     const wanted = typeof text === 'string' ? Buffer.from(text) : text;
     if (this[which]().includes(wanted)) return;
     await this.client.readUntil(this.operationId, this.reader, (frame) => this.take(frame) && this[which]().includes(wanted), `${what}: ${JSON.stringify(wanted.toString('latin1'))} on ${which}`);
@@ -111,7 +116,7 @@ export class ProcessEvents {
       problem('an event came after the end event');
     }
     if (event.data) {
-      for (const which of ['stdout', 'stderr'] as const) {
+      for (const which of ['stdout', 'stderr', 'pty'] as const) {
         if (typeof event.data[which] === 'string') this.out[which].push(Buffer.from(event.data[which], 'base64'));
       }
     }

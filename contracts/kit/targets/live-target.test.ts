@@ -12,6 +12,6 @@ describe('the live E2B target', () => {
       return e2bSuite.scenarios.map((s) => s.name).filter((name) => !(name in skips));
     };
     expect(running({ E2B_API_KEY: 'e2b_test' })).toEqual(['unknown sandboxes', 'auth']);
-    expect(running({ E2B_API_KEY: 'e2b_test', E2B_SANDBOX_ID: 'given' })).toEqual(['commands', 'background', 'stdin', 'unknown pids', 'files', 'watch', 'unknown sandboxes', 'auth']);
+    expect(running({ E2B_API_KEY: 'e2b_test', E2B_SANDBOX_ID: 'given' })).toEqual(['commands', 'background', 'stdin', 'pty', 'unknown pids', 'files', 'watch', 'unknown sandboxes', 'auth']);
   });
 });

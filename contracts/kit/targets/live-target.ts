@@ -25,7 +25,7 @@ const LIVE_SKIPS: Record<string, Record<string, string>> = {
  * The E2B scenarios that run in a sandbox (envd lives in one): live, they need a sandbox the
  * user names, since the suite creates none there.
  */
-const E2B_ENVD_SCENARIOS = ['commands', 'background', 'stdin', 'unknown pids', 'files', 'watch'];
+const E2B_ENVD_SCENARIOS = ['commands', 'background', 'stdin', 'pty', 'unknown pids', 'files', 'watch'];
 
 export function liveUnavailable(provider: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const missing = (NEEDS[provider] ?? []).filter((name) => !env[name]);
