@@ -183,7 +183,7 @@ describe.each(PROVIDERS.map((p) => [p.name, p] as const))('%s with a token set, 
       return e.problems.length > 0 || (secured(target) ? e.answer?.status !== 401 : e.answer?.status === 401);
     });
     expect(wrong.slice(0, 8).map(describeExchange), `${wrong.length} of ${result.exchanges.length}`).toEqual([]);
-    // Some operations are secured (E2B's envd is not: its sandbox's proxy is), and each of their two cases was refused.
+    // Some operations are secured (not E2B's envd, which takes no API key but a secure sandbox's own token, checked by its handlers), and each of their two cases was refused.
     const securedCases = reaching.filter((e) => secured(targets.find((t) => t.operationId === e.plan.operationId && t.mountId === e.plan.mountId)!));
     expect(securedCases.length).toBeGreaterThan(0);
     expect(securedCases.every((e) => e.answer?.status === 401)).toBe(true);
