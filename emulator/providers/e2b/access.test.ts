@@ -125,6 +125,10 @@ describe("envd's /files at the server's root, where the SDK puts it given sandbo
       expect([lost.status, await lost.json()]).toEqual([502, { code: 502, message: 'The sandbox was not found', sandboxId: '' }]);
       expect(lost.headers.get('x-emulator-reason')).toMatch(/no secure sandbox signed this URL/);
     }
+    // Its signer paused, a signed URL names it all the same, and gets the proxy's 502 for it.
+    expect((await fetch(`${origin}/e2b/sandboxes/${two.sandboxID}/pause`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(204);
+    const paused = await fetch(`${origin}/files?${new URLSearchParams({ path, signature: sign(path, 'read', '', two.envdAccessToken!) })}`);
+    expect([paused.status, await paused.json(), paused.headers.get('x-emulator-reason')]).toEqual([502, { code: 502, message: 'The sandbox was not found', sandboxId: two.sandboxID }, null]);
   });
 });
 

@@ -28,13 +28,12 @@ export interface InSandboxOptions {
 export function inSandbox(state: E2bState, handle: (ctx: HandlerContext, sandbox: E2bSandbox) => EmuResponse | Promise<EmuResponse>, options: InSandboxOptions = {}): Handler {
   return (ctx) => {
     const named = ctx.headers['e2b-sandbox-id'] ?? ctx.vars.sandbox;
-    const id = named ?? '';
     const sandbox = named !== undefined ? state.registry.get(named) : options.files ? signedBy(state.registry.list(), ctx, options.files) : undefined;
     // A paused sandbox is no machine the proxy can reach, as one that is gone.
     if (!sandbox || sandbox.data.paused) {
       // Ours, beside the proxy's words: a URL that named no sandbox cannot be told from one gone.
-      const why: Record<string, string> = named === undefined ? { [REASON_HEADER]: 'No E2b-Sandbox-Id header or sandbox host named a sandbox, and no secure sandbox signed this URL.' } : {};
-      return json(502, { code: 502, message: 'The sandbox was not found', sandboxId: id }, why);
+      const why: Record<string, string> = !sandbox && named === undefined ? { [REASON_HEADER]: 'No E2b-Sandbox-Id header or sandbox host named a sandbox, and no secure sandbox signed this URL.' } : {};
+      return json(502, { code: 502, message: 'The sandbox was not found', sandboxId: named ?? sandbox?.id ?? '' }, why);
     }
     // The proxy finds the sandbox first; envd then checks its access token.
     const refusal = options.open ? undefined : accessRefusal(ctx, sandbox, options.files, state.now());
