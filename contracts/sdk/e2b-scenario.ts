@@ -13,6 +13,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmulatorApp } from '../../emulator/app.ts';
 import { createEmulator } from '../../emulator/index.ts';
+import { waitUntil } from '../kit/wait-until.ts';
 import { setupEmulator } from '../../emulator/transports/msw/setup-emulator.ts';
 
 type Sdk = typeof import('e2b');
@@ -426,6 +427,26 @@ export function describeE2bSdk(transport: E2bTransport): void {
       const second = await sandbox.pty.create({ cols: 80, rows: 24, onData: () => {} });
       await sandbox.pty.sendInput(second.pid, new TextEncoder().encode('exit 3\n'));
       await expect(second.wait()).rejects.toMatchObject({ exitCode: 3 });
+    });
+
+    it('lifecycle onTimeout pause: the timeout pauses the sandbox instead of killing it; autoResume lets the next command resume it, else connect does', async () => {
+      for (const autoResume of [true, false]) {
+        const sandbox = await sdk.Sandbox.create({ ...opts, timeoutMs: 1_000, lifecycle: { onTimeout: 'pause', autoResume } });
+        made.push(sandbox);
+        expect((await sandbox.getInfo()).lifecycle).toEqual({ onTimeout: 'pause', autoResume });
+        await sandbox.files.write('kept.txt', 'kept');
+        // A paused state has no event of its own to wait on.
+        await waitUntil('the timeout to pause the sandbox', async () => (await sandbox.getInfo()).state === 'paused');
+        if (autoResume) {
+          // envd traffic resumes it, as E2B's proxy does: the command itself is the proof.
+          expect((await sandbox.commands.run('cat kept.txt')).stdout).toBe('kept');
+        } else {
+          // Paused, it is no machine the proxy reaches: the SDK's own word for that.
+          await expect(sandbox.commands.run('cat kept.txt')).rejects.toBeInstanceOf(sdk.SandboxNotFoundError);
+          const resumed = await sdk.Sandbox.connect(sandbox.sandboxId, { ...opts, timeoutMs: 60_000 });
+          expect((await resumed.commands.run('cat kept.txt')).stdout).toBe('kept');
+        }
+      }
     });
 
     it('a request without the API key the emulator was given is refused with E2B’s 401', async () => {

@@ -1,5 +1,6 @@
 import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
 import type { FileMetadataStore } from './file-metadata.ts';
+import { pauseProcesses } from './pause.ts';
 
 /** What the E2B API knows of a sandbox beyond the core's id, folder and processes. */
 export interface E2bSandboxData {
@@ -16,6 +17,11 @@ export interface E2bSandboxData {
   envdAccessToken?: string;
   /** Paused: its processes stopped, no timeout, envd unreachable until a connect resumes it. */
   paused?: boolean;
+  /**
+   * What its timeout does (the SDK's `lifecycle`): kill it, or pause it, with or without its
+   * memory; and whether envd traffic to it paused resumes it, for `resumeSeconds`.
+   */
+  lifecycle: { onTimeout: 'kill' | 'pause'; keepMemory: boolean; autoResume: boolean; resumeSeconds: number };
   /** The user metadata uploads put on its files (file-metadata.ts). */
   fileMetadata: FileMetadataStore;
 }
@@ -48,7 +54,9 @@ export function scheduleEnd(state: E2bState, sandbox: E2bSandbox, seconds: numbe
   seconds = Math.min(Math.max(0, seconds), 2 ** 31 - 1);
   sandbox.data.endAt = state.now() + seconds * 1000;
   // Node's timers hold at most 2^31-1 ms (24.8 days); a longer life is that long.
-  const timer = setTimeout(() => void state.registry.delete(sandbox.id), Math.min(seconds * 1000, 2 ** 31 - 1));
+  const { onTimeout, keepMemory } = sandbox.data.lifecycle;
+  const end = () => (onTimeout === 'pause' ? pauseProcesses(sandbox, keepMemory) : state.registry.delete(sandbox.id));
+  const timer = setTimeout(() => void end(), Math.min(seconds * 1000, 2 ** 31 - 1));
   timer.unref();
   sandbox.data.timer = timer;
 }

@@ -4,8 +4,9 @@ import { TooManySandboxesError } from '../../core/sandbox-registry.ts';
 import type { Handler } from '../../kernel/exchange.ts';
 import { empty, json } from '../respond.ts';
 import { apiError, noSuchSandbox } from './dialects.ts';
-import { CLIENT_ID, DEFAULT_TIMEOUT_SECONDS, ENVD_VERSION, scheduleEnd, type E2bSandbox, type E2bState } from './e2b-state.ts';
+import { CLIENT_ID, DEFAULT_TIMEOUT_SECONDS, ENVD_VERSION, scheduleEnd, type E2bSandbox, type E2bSandboxData, type E2bState } from './e2b-state.ts';
 import { FileMetadataStore } from './file-metadata.ts';
+import { pauseProcesses, resumeProcesses } from './pause.ts';
 import { SUDO_ENV } from './sudo-shim.ts';
 
 interface NewSandbox {
@@ -14,6 +15,9 @@ interface NewSandbox {
   metadata?: Record<string, string>;
   envVars?: Record<string, string>;
   secure?: boolean;
+  autoPause?: boolean;
+  autoPauseMemory?: boolean;
+  autoResume?: { enabled?: boolean };
 }
 
 /** What create and connect answer: how to reach the sandbox, with the token envd wants of a secure one. */
@@ -54,7 +58,7 @@ export function createSandboxHandler(state: E2bState, { secureByDefault }: { sec
     try {
       sandbox = await state.registry.create(
         id,
-        { templateID: request.templateID, metadata: request.metadata ?? {}, startedAt: state.now(), endAt: 0, tags: new Map(), envdAccessToken, fileMetadata: new FileMetadataStore() },
+        { templateID: request.templateID, metadata: request.metadata ?? {}, startedAt: state.now(), endAt: 0, tags: new Map(), envdAccessToken, fileMetadata: new FileMetadataStore(), lifecycle: lifecycleOf(request) },
         // E2B's sandboxes start their processes in /home/user; here that is the sandbox's folder (HOME).
         { ...SUDO_ENV, ...request.envVars },
       );
@@ -64,6 +68,17 @@ export function createSandboxHandler(state: E2bState, { secureByDefault }: { sec
     }
     scheduleEnd(state, sandbox, request.timeout ?? DEFAULT_TIMEOUT_SECONDS);
     return json(201, sandboxAnswer(sandbox));
+  };
+}
+
+/** What the sandbox's timeout does, as the request (the SDK's `lifecycle`) says. */
+function lifecycleOf(request: NewSandbox): E2bSandboxData['lifecycle'] {
+  const pause = request.autoPause === true;
+  return {
+    onTimeout: pause ? 'pause' : 'kill',
+    keepMemory: request.autoPauseMemory !== false,
+    autoResume: pause && request.autoResume?.enabled === true,
+    resumeSeconds: request.timeout ?? DEFAULT_TIMEOUT_SECONDS,
   };
 }
 
@@ -83,8 +98,8 @@ export function getSandboxHandler(state: E2bState): Handler {
   return ({ params }) => {
     const sandbox = state.registry.get(params.sandboxID);
     if (!sandbox) return noSuchSandbox(params.sandboxID);
-    const { envdAccessToken } = sandbox.data;
-    return json(200, { ...listed(sandbox), ...(envdAccessToken && { envdAccessToken }), domain: null });
+    const { envdAccessToken, lifecycle } = sandbox.data;
+    return json(200, { ...listed(sandbox), ...(envdAccessToken && { envdAccessToken }), lifecycle: { onTimeout: lifecycle.onTimeout, autoResume: lifecycle.autoResume }, domain: null });
   };
 }
 
@@ -94,21 +109,14 @@ export function killSandboxHandler(state: E2bState): Handler {
     if (!sandbox) return noSuchSandbox(params.sandboxID);
     if (sandbox.data.timer) clearTimeout(sandbox.data.timer);
     // Stopped processes would sit on the SIGTERM of the delete until its SIGKILL.
-    if (sandbox.data.paused) signalAll(sandbox, 'SIGCONT');
+    if (sandbox.data.paused) resumeProcesses(sandbox);
     await state.registry.delete(sandbox.id);
     return empty(204);
   };
 }
 
-/** Every running process group of the sandbox gets the signal. */
-function signalAll(sandbox: E2bSandbox, signal: NodeJS.Signals): void {
-  for (const proc of sandbox.processes.running()) proc.signal(signal);
-}
-
 /**
- * Pauses a sandbox as E2B snapshots one: the processes stop where they are (SIGSTOP to each
- * group) and the timeout is off; a connect resumes it. `memory: false` keeps only the files, so
- * that resume is a fresh boot: the processes end here instead. The 409's words are E2B's API's
+ * Pauses a sandbox (pause.ts); a connect resumes it. The 409's words are E2B's API's
  * (e2b-dev/infra, packages/api/internal/handlers/sandbox_pause.go).
  */
 export function pauseSandboxHandler(state: E2bState): Handler {
@@ -116,11 +124,7 @@ export function pauseSandboxHandler(state: E2bState): Handler {
     const sandbox = state.registry.get(params.sandboxID);
     if (!sandbox) return noSuchSandbox(params.sandboxID);
     if (sandbox.data.paused) return apiError(409, `Error pausing sandbox - sandbox '${sandbox.id}' is already paused`);
-    if (sandbox.data.timer) clearTimeout(sandbox.data.timer);
-    sandbox.data.timer = undefined;
-    sandbox.data.paused = true;
-    if ((body as { memory?: boolean } | undefined)?.memory === false) await Promise.all(sandbox.processes.running().map((proc) => proc.terminate()));
-    else signalAll(sandbox, 'SIGSTOP');
+    await pauseProcesses(sandbox, (body as { memory?: boolean } | undefined)?.memory !== false);
     return empty(204);
   };
 }
@@ -143,8 +147,7 @@ export function connectSandboxHandler(state: E2bState): Handler {
     const timeout = (body as { timeout?: number } | undefined)?.timeout;
     if (sandbox.data.paused) {
       // Resumed: its processes go on, and it lives `timeout` from now (E2B's default when none).
-      sandbox.data.paused = false;
-      signalAll(sandbox, 'SIGCONT');
+      resumeProcesses(sandbox);
       scheduleEnd(state, sandbox, timeout ?? DEFAULT_TIMEOUT_SECONDS);
       return json(201, sandboxAnswer(sandbox));
     }
