@@ -431,10 +431,12 @@ export function describeE2bSdk(transport: E2bTransport): void {
 
     it('lifecycle onTimeout pause: the timeout pauses the sandbox instead of killing it; autoResume lets the next command resume it, else connect does', async () => {
       for (const autoResume of [true, false]) {
-        const sandbox = await sdk.Sandbox.create({ ...opts, timeoutMs: 1_000, lifecycle: { onTimeout: 'pause', autoResume } });
+        const sandbox = await sdk.Sandbox.create({ ...opts, timeoutMs: 60_000, lifecycle: { onTimeout: 'pause', autoResume } });
         made.push(sandbox);
         expect((await sandbox.getInfo()).lifecycle).toEqual({ onTimeout: 'pause', autoResume });
         await sandbox.files.write('kept.txt', 'kept');
+        // Only now the short life, so that nothing above can meet the pause.
+        await sandbox.setTimeout(1_000);
         // A paused state has no event of its own to wait on.
         await waitUntil('the timeout to pause the sandbox', async () => (await sandbox.getInfo()).state === 'paused');
         if (autoResume) {
