@@ -472,6 +472,8 @@ export function describeE2bSdk(transport: E2bTransport): void {
       expect(await (await fetch(`${url}/hello?x=1`)).text()).toBe('GET /hello?x=1');
       expect(await (await fetch(`${url}/posted`, { method: 'POST', body: 'data' })).text()).toBe('POST /posted');
       await server.kill();
+      // Its end event: the process is gone, and with it the socket.
+      await server.wait().catch(() => undefined);
       const closed = await fetch(url);
       expect([closed.status, await closed.json()]).toEqual([502, { sandboxId: sandbox.sandboxId, message: 'The sandbox is running but port is not open', port, code: 502 }]);
       await sandbox.kill();
