@@ -81,6 +81,34 @@ export function killTree(files: Pick<typeof fs, 'readdirSync' | 'readFileSync'>,
   return killed.size;
 }
 
+/**
+ * The pids of every process whose environment holds SANDBOX_EMULATOR_TREE starting with
+ * `prefix`, but the caller: one scan of /proc, for looking at a tree (its use, its terminal),
+ * not ending it (killTree, self-contained for the spawn helper, has its own). Empty without /proc.
+ */
+export function treePids(prefix: string): number[] {
+  const needle = Buffer.from(`${TREE_VARIABLE}=${prefix}`);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${entry}/environ`);
+      const at = environ.indexOf(needle);
+      if (at !== -1 && (at === 0 || environ[at - 1] === 0)) pids.push(pid);
+    } catch {
+      // Gone between the listing and the read, or not ours to read.
+    }
+  }
+  return pids;
+}
+
 /** killTree with the real filesystem. */
 export function endTree(prefix: string): number {
   return killTree(fs, prefix);

@@ -49,7 +49,6 @@ export interface ProviderOptions {
   activity?: Activity;
 }
 
-/** A provider: the mounts it serves (each one document surface) and its lifecycle. */
 /**
  * A sandbox's own servers, reached through the provider's proxy on a host that names the sandbox
  * and the port. A process here listens on the host itself, so a transport forwards to
@@ -62,6 +61,7 @@ export interface SandboxPorts {
   closed(sandboxId: string, port: number): EmuResponse;
 }
 
+/** A provider: the mounts it serves (each one document surface) and its lifecycle. */
 export interface Provider {
   name: ProviderName;
   mounts: Mount[];

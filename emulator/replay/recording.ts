@@ -4,6 +4,7 @@ import type { Mount } from '../openapi/pipeline.ts';
 import type { ResponseViolation } from '../openapi/response-validator.ts';
 import type { ProviderName } from '../providers/provider.ts';
 import type { Fixture, FixtureBody, FixtureExchange, FixtureFrame } from './fixture.ts';
+import { SANDBOX_HEADERS } from './fixture-replay.ts';
 import { Redactor, isSecretName } from './redact.ts';
 import { ResponseCheck } from './response-check.ts';
 
@@ -34,8 +35,8 @@ export interface RecordedSurface {
   path: string;
 }
 
-// `e2b-sandbox-id` names the sandbox on E2B's shared envd host, where the URL does not.
-const REQUEST_HEADERS = ['content-type', 'accept', 'e2b-sandbox-id'];
+// A sandbox header (E2B's shared envd host names the sandbox by one, not in the URL) is kept, for replay to match.
+const REQUEST_HEADERS = ['content-type', 'accept', ...SANDBOX_HEADERS];
 const RESPONSE_HEADERS = ['content-type', 'location', 'retry-after', 'www-authenticate', 'allow'];
 
 /**

@@ -1,6 +1,6 @@
 import type { Sandbox, SandboxRegistry } from '../../core/sandbox-registry.ts';
 import type { FileMetadataStore } from './file-metadata.ts';
-import { pauseProcesses } from './pause.ts';
+import { pauseProcesses, resumeProcesses } from './pause.ts';
 
 /** What the E2B API knows of a sandbox beyond the core's id, folder and processes. */
 export interface E2bSandboxData {
@@ -59,4 +59,10 @@ export function scheduleEnd(state: E2bState, sandbox: E2bSandbox, seconds: numbe
   const timer = setTimeout(() => void end(), Math.min(seconds * 1000, 2 ** 31 - 1));
   timer.unref();
   sandbox.data.timer = timer;
+}
+
+/** Resumes a paused sandbox: its processes go on, and it lives `seconds` from now. */
+export function resumeSandbox(state: E2bState, sandbox: E2bSandbox, seconds: number): void {
+  resumeProcesses(sandbox);
+  scheduleEnd(state, sandbox, seconds);
 }

@@ -26,18 +26,25 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Why envd refuses a /files request of a secure sandbox that carries no token, or none. */
-function signatureRefusal(ctx: HandlerContext, token: string, operation: FileOperation, now: number): string | undefined {
+/** A /files URL's signature and expiry, and whether `token` made that signature; undefined when it carries none. */
+function signedQuery(ctx: HandlerContext, operation: FileOperation): { expiration?: number; signedWith(token: string): boolean } | undefined {
   const signature = ctx.query.get('signature');
-  if (signature === null) return 'missing signature query parameter';
+  if (signature === null) return undefined;
   const rawExpiration = ctx.query.get('signature_expiration');
   // The document declares it an integer: anything else was refused before here.
   const expiration = rawExpiration === null ? undefined : Number(rawExpiration);
   // The path and user as the URL gives them (an absent one signs as ""), before any resolving.
-  const expected = fileSignature(ctx.query.get('path') ?? '', operation, ctx.query.get('username') ?? '', token, expiration);
-  if (!same(expected, signature)) return 'invalid signature';
+  const [path, username] = [ctx.query.get('path') ?? '', ctx.query.get('username') ?? ''];
+  return { expiration, signedWith: (token) => same(fileSignature(path, operation, username, token, expiration), signature) };
+}
+
+/** Why envd refuses a /files request of a secure sandbox that carries no token, or none. */
+function signatureRefusal(ctx: HandlerContext, token: string, operation: FileOperation, now: number): string | undefined {
+  const signed = signedQuery(ctx, operation);
+  if (!signed) return 'missing signature query parameter';
+  if (!signed.signedWith(token)) return 'invalid signature';
   // The signature is checked first, so a forged URL never learns whether its date was the problem.
-  if (expiration !== undefined && expiration < Math.floor(now / 1000)) return 'signature is already expired';
+  if (signed.expiration !== undefined && signed.expiration < Math.floor(now / 1000)) return 'signature is already expired';
   return undefined;
 }
 
@@ -48,14 +55,11 @@ function signatureRefusal(ctx: HandlerContext, token: string, operation: FileOpe
  * which then refuses it in envd's words.
  */
 export function signedBy(sandboxes: Iterable<E2bSandbox>, ctx: HandlerContext, operation: FileOperation): E2bSandbox | undefined {
-  const signature = ctx.query.get('signature');
-  if (signature === null) return undefined;
-  const rawExpiration = ctx.query.get('signature_expiration');
-  const expiration = rawExpiration === null ? undefined : Number(rawExpiration);
-  const [path, username] = [ctx.query.get('path') ?? '', ctx.query.get('username') ?? ''];
+  const signed = signedQuery(ctx, operation);
+  if (!signed) return undefined;
   for (const sandbox of sandboxes) {
     const token = sandbox.data.envdAccessToken;
-    if (token !== undefined && same(fileSignature(path, operation, username, token, expiration), signature)) return sandbox;
+    if (token !== undefined && signed.signedWith(token)) return sandbox;
   }
   return undefined;
 }

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ManagedProcess } from '../../core/managed-process.ts';
-import { TREE_VARIABLE } from '../../core/process-tree.ts';
+import { treePids } from '../../core/process-tree.ts';
 
 /**
  * envd's PTYs (the SDK's `sandbox.pty`): a process started with `pty` runs on a pseudo-terminal,
@@ -46,17 +46,13 @@ export function markPty(proc: ManagedProcess, sizeFile: string): void {
 
 /** The terminal the process's command holds (its stdin), found by its tree tag; undefined before it is up. */
 function terminalOf(proc: ManagedProcess): string | undefined {
-  const needle = Buffer.from(`${TREE_VARIABLE}=${proc.spec.tree}`);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  if (!proc.spec.tree) return undefined;
+  for (const pid of treePids(proc.spec.tree)) {
     try {
-      const environ = readFileSync(`/proc/${entry}/environ`);
-      const at = environ.indexOf(needle);
-      if (at === -1 || (at > 0 && environ[at - 1] !== 0)) continue;
-      const stdin = readlinkSync(`/proc/${entry}/fd/0`);
+      const stdin = readlinkSync(`/proc/${pid}/fd/0`);
       if (stdin.startsWith('/dev/pts/')) return stdin;
     } catch {
-      // Gone, or not ours to read.
+      // Gone since the scan.
     }
   }
   return undefined;

@@ -1,9 +1,8 @@
 import { REASON_HEADER } from '../../kernel/emulator-headers.ts';
 import type { EmuResponse, Handler, HandlerContext } from '../../kernel/exchange.ts';
 import { json } from '../respond.ts';
-import { scheduleEnd, type E2bSandbox, type E2bState } from './e2b-state.ts';
+import { resumeSandbox, type E2bSandbox, type E2bState } from './e2b-state.ts';
 import { accessRefusal, signedBy, type FileOperation } from './envd-access.ts';
-import { resumeProcesses } from './pause.ts';
 
 /** The keep-alive interval a client asks envd for, in seconds (the SDK sends 50); none when absent. */
 export function keepaliveMs(ctx: HandlerContext): number | undefined {
@@ -26,17 +25,12 @@ export interface InSandboxOptions {
  * is its signer's. E2B's proxy answers 502 for one that does not run, before envd sees it; envd
  * then checks a secure sandbox's access token (envd-access.ts).
  */
-function resume(state: E2bState, sandbox: E2bSandbox): void {
-  resumeProcesses(sandbox);
-  scheduleEnd(state, sandbox, sandbox.data.lifecycle.resumeSeconds);
-}
-
 export function inSandbox(state: E2bState, handle: (ctx: HandlerContext, sandbox: E2bSandbox) => EmuResponse | Promise<EmuResponse>, options: InSandboxOptions = {}): Handler {
   return (ctx) => {
     const named = ctx.headers['e2b-sandbox-id'] ?? ctx.vars.sandbox;
     const sandbox = named !== undefined ? state.registry.get(named) : options.files ? signedBy(state.registry.list(), ctx, options.files) : undefined;
     // Traffic resumes a paused sandbox made with autoResume, as E2B's proxy does.
-    if (sandbox?.data.paused && sandbox.data.lifecycle.autoResume) resume(state, sandbox);
+    if (sandbox?.data.paused && sandbox.data.lifecycle.autoResume) resumeSandbox(state, sandbox, sandbox.data.lifecycle.resumeSeconds);
     // A paused sandbox is no machine the proxy can reach, as one that is gone.
     if (!sandbox || sandbox.data.paused) {
       // Ours, beside the proxy's words: a URL that named no sandbox cannot be told from one gone.

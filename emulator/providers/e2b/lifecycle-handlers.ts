@@ -4,7 +4,7 @@ import { TooManySandboxesError } from '../../core/sandbox-registry.ts';
 import type { Handler } from '../../kernel/exchange.ts';
 import { empty, json } from '../respond.ts';
 import { apiError, noSuchSandbox } from './dialects.ts';
-import { CLIENT_ID, DEFAULT_TIMEOUT_SECONDS, ENVD_VERSION, scheduleEnd, type E2bSandbox, type E2bSandboxData, type E2bState } from './e2b-state.ts';
+import { CLIENT_ID, DEFAULT_TIMEOUT_SECONDS, ENVD_VERSION, resumeSandbox, scheduleEnd, type E2bSandbox, type E2bSandboxData, type E2bState } from './e2b-state.ts';
 import { FileMetadataStore } from './file-metadata.ts';
 import { pauseProcesses, resumeProcesses } from './pause.ts';
 import { SUDO_ENV } from './sudo-shim.ts';
@@ -146,9 +146,8 @@ export function connectSandboxHandler(state: E2bState): Handler {
     if (!sandbox) return noSuchSandbox(params.sandboxID);
     const timeout = (body as { timeout?: number } | undefined)?.timeout;
     if (sandbox.data.paused) {
-      // Resumed: its processes go on, and it lives `timeout` from now (E2B's default when none).
-      resumeProcesses(sandbox);
-      scheduleEnd(state, sandbox, timeout ?? DEFAULT_TIMEOUT_SECONDS);
+      // Resumed: it lives `timeout` from now (E2B's default when none).
+      resumeSandbox(state, sandbox, timeout ?? DEFAULT_TIMEOUT_SECONDS);
       return json(201, sandboxAnswer(sandbox));
     }
     // Connect extends a sandbox's life and never shortens it (E2B's KeepAliveFor with

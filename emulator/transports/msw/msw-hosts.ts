@@ -30,10 +30,11 @@ const TENSORLAKE_SANDBOX_HOST = /^([^.]+)\.sandbox\.tensorlake\.ai$/;
 // `sandbox.<domain>` (the header names the sandbox) or on `49983-<sandbox>.<domain>`, the port
 // envd listens on inside every sandbox. Another port is a server of the user's in the sandbox
 // (`sandbox.getHost(port)`), reached through E2B's proxy: see SandboxPortMatch.
-const E2B_PORT_HOST = /^(\d{1,5})-([a-z0-9]+)\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
-const E2B_API_HOST = /^api\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
-const E2B_SHARED_ENVD_HOST = /^sandbox\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
-const E2B_ENVD_HOST = /^49983-([a-z0-9]+)\.(e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)$/;
+const E2B_DOMAINS = String.raw`(?:e2b\.app|e2b\.dev|e2b\.pro|e2b-staging\.dev)`;
+const E2B_PORT_HOST = new RegExp(String.raw`^(\d{1,5})-([a-z0-9]+)\.${E2B_DOMAINS}$`);
+const E2B_API_HOST = new RegExp(String.raw`^api\.${E2B_DOMAINS}$`);
+const E2B_SHARED_ENVD_HOST = new RegExp(String.raw`^sandbox\.${E2B_DOMAINS}$`);
+const E2B_ENVD_HOST = new RegExp(String.raw`^49983-([a-z0-9]+)\.${E2B_DOMAINS}$`);
 
 /** A port of a sandbox's own server, on the provider's proxy host for it; no mount serves it. */
 export interface SandboxPortMatch {
